@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Jint;
+using Jint.Native;
+using Jint.Runtime;
+
+namespace Workflows.Core.Expressions;
+
+/// <summary>
+/// n8n-style expressions: a string holding <c>{{ js }}</c> is evaluated with Jint in a sandbox (time, memory,
+/// statement and recursion limits; no CLR access). A string that is exactly one <c>{{ }}</c> keeps the value's
+/// JSON type; text around or between placeholders makes the result a string. Other values pass through unchanged.
+/// </summary>
+public sealed partial class ExpressionEvaluator(ExpressionOptions options)
+{
+    [GeneratedRegex(@"\{\{(.+?)\}\}", RegexOptions.Singleline)]
+    private static partial Regex Placeholder();
+
+    public static bool ContainsExpression(string? text) => text is not null && Placeholder().IsMatch(text);
+
+    /// <summary>Returns the syntax error of every expression in <paramref name="template"/>, or an empty list.</summary>
+    public static IEnumerable<string> CheckSyntax(JsonNode? template)
+    {
+        foreach (var text in Strings(template))
+        {
+            foreach (Match m in Placeholder().Matches(text))
+            {
+                string? error = null;
+                try
+                {
+                    new Acornima.Parser().ParseScript("(" + m.Groups[1].Value + ")");
+                }
+                catch (Acornima.ParseErrorException e)
+                {
+                    error = $"'{m.Value}': {e.Description}";
+                }
+                if (error is not null) yield return error;
+            }
+        }
+    }
+
+    /// <summary>Resolves every expression inside a JSON template (objects and arrays are walked).</summary>
+    public JsonNode? Resolve(JsonNode? template, ExpressionScope scope)
+    {
+        Session? session = null;
+        try
+        {
+            return Walk(template, scope, ref session);
+        }
+        finally
+        {
+            session?.Dispose();
+        }
+    }
+
+    /// <summary>Evaluates a template and applies JavaScript truthiness (used by <c>if</c>).</summary>
+    public bool IsTruthy(string template, ExpressionScope scope)
+    {
+        var value = Resolve(JsonValue.Create(template), scope);
+        return value switch
+        {
+            null => false,
+            JsonValue v when v.TryGetValue<bool>(out var b) => b,
+            JsonValue v when v.TryGetValue<double>(out var d) => d != 0 && !double.IsNaN(d),
+            JsonValue v when v.TryGetValue<string>(out var s) => s.Length > 0,
+            _ => true,
+        };
+    }
+
+    private JsonNode? Walk(JsonNode? node, ExpressionScope scope, ref Session? session)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                var copy = new JsonObject();
+                foreach (var (key, value) in obj) copy[key] = Walk(value, scope, ref session);
+                return copy;
+            case JsonArray arr:
+                var list = new JsonArray();
+                foreach (var item in arr) list.Add(Walk(item, scope, ref session));
+                return list;
+            case JsonValue value when value.TryGetValue<string>(out var text) && ContainsExpression(text):
+                session ??= new Session(options, scope);
+                return session.Render(text);
+            default:
+                return node?.DeepClone();
+        }
+    }
+
+    private static IEnumerable<string> Strings(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.SelectMany(p => Strings(p.Value)),
+        JsonArray arr => arr.SelectMany(Strings),
+        JsonValue v when v.TryGetValue<string>(out var s) => [s],
+        _ => [],
+    };
+
+    /// <summary>One Jint engine per resolve call: the scope is loaded once and shared by all placeholders.</summary>
+    private sealed class Session : IDisposable
+    {
+        private readonly Jint.Engine _engine;
+
+        public Session(ExpressionOptions options, ExpressionScope scope)
+        {
+            _engine = new Jint.Engine(o => o
+                .Strict()
+                .TimeoutInterval(options.Timeout)
+                .LimitMemory(options.MemoryLimitBytes)
+                .MaxStatements(options.MaxStatements)
+                .LimitRecursion(options.MaxRecursionDepth));
+
+            var nodes = new JsonObject();
+            foreach (var (name, output) in scope.NodeOutputs) nodes[name] = new JsonObject { ["json"] = output?.DeepClone() };
+            Set("$json", scope.Json);
+            Set("$input", scope.Input);
+            Set("$node", nodes);
+            Set("$execution", new JsonObject { ["id"] = scope.ExecutionId, ["workflowId"] = scope.WorkflowId });
+        }
+
+        private void Set(string name, JsonNode? value) =>
+            _engine.SetValue(name, value is null ? JsValue.Null : new Jint.Native.Json.JsonParser(_engine).Parse(value.ToJsonString()));
+
+        public JsonNode? Render(string text)
+        {
+            var matches = Placeholder().Matches(text);
+            if (matches.Count == 1 && matches[0].Index == 0 && matches[0].Length == text.Length)
+                return Evaluate(matches[0].Groups[1].Value);
+
+            return JsonValue.Create(Placeholder().Replace(text, m => Evaluate(m.Groups[1].Value) switch
+            {
+                null => "",
+                JsonValue v when v.TryGetValue<string>(out var s) => s,
+                var other => other.ToJsonString(),
+            }));
+        }
+
+        private JsonNode? Evaluate(string code)
+        {
+            JsValue result;
+            try
+            {
+                result = _engine.Evaluate("(" + code + ")");
+            }
+            catch (TimeoutException e) { throw new ExpressionException(code, "it ran longer than the time limit", e); }
+            catch (MemoryLimitExceededException e) { throw new ExpressionException(code, "it used more memory than allowed", e); }
+            catch (StatementsCountOverflowException e) { throw new ExpressionException(code, "it ran too many statements", e); }
+            catch (RecursionDepthOverflowException e) { throw new ExpressionException(code, "it recursed too deeply", e); }
+            catch (JavaScriptException e) { throw new ExpressionException(code, e.Message, e); }
+            catch (Acornima.ParseErrorException e) { throw new ExpressionException(code, e.Description, e); }
+
+            if (result.IsUndefined() || result.IsNull()) return null;
+            var json = new Jint.Native.Json.JsonSerializer(_engine).Serialize(result);
+            return json.IsUndefined() ? null : JsonNode.Parse(json.AsString());
+        }
+
+        public void Dispose() => _engine.Dispose();
+    }
+}

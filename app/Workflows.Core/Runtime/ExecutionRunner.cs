@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using Workflows.Core.Domain;
+using Workflows.Core.Engine;
+using Workflows.Core.Ports;
+
+namespace Workflows.Core.Runtime;
+
+/// <summary>
+/// What a worker does with one delivered execution id, whatever queue delivered it. Idempotent: an execution
+/// that is already terminal is only acknowledged. The terminal write is conditional, so a second worker
+/// running a reclaimed execution can never overwrite the first one's result.
+/// </summary>
+public sealed class ExecutionRunner(
+    IWorkflowStore workflows,
+    IExecutionStore executions,
+    WorkflowEngine engine,
+    RunningExecutions running,
+    TimeProvider time,
+    ILogger<ExecutionRunner> logger)
+{
+    /// <param name="maxAttempts">Starts allowed before the execution is given up (crash loops, store outages).</param>
+    /// <param name="shutdown">Canceled when this worker stops: the execution is left for another worker to reclaim.</param>
+    public async Task<RunOutcome> RunAsync(string executionId, string worker, int maxAttempts, CancellationToken shutdown)
+    {
+        var execution = await executions.GetAsync(executionId, shutdown);
+        if (execution is null)
+        {
+            logger.LogWarning("Execution {ExecutionId} was delivered but is not stored; acknowledging it", executionId);
+            return RunOutcome.Missing;
+        }
+        if (execution.Status.IsTerminal()) return RunOutcome.AlreadyTerminal;
+
+        if (execution.Attempts >= maxAttempts)
+        {
+            var reason = $"Gave up after {execution.Attempts} attempt(s): the worker running it stopped or failed before it finished (limit {maxAttempts}).";
+            await CompleteAsync(execution, new EngineResult(ExecutionStatus.Failed, null, execution.Nodes, new ExecutionError(reason)), worker);
+            logger.LogError("Execution {ExecutionId} dead-lettered after {Attempts} attempts", executionId, execution.Attempts);
+            return RunOutcome.DeadLettered;
+        }
+
+        var started = await executions.TryStartAsync(executionId, worker, time.GetUtcNow(), shutdown);
+        if (started is null) return RunOutcome.AlreadyTerminal;
+
+        var workflow = await workflows.GetAsync(started.WorkflowId, shutdown);
+        if (workflow is null)
+        {
+            var error = new ExecutionError($"Workflow '{started.WorkflowId}' was deleted before the execution ran.");
+            await CompleteAsync(started, new EngineResult(ExecutionStatus.Failed, null, [], error), worker);
+            return RunOutcome.Completed;
+        }
+
+        using var cancel = running.Register(executionId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancel.Token);
+        EngineResult result;
+        try
+        {
+            result = await engine.RunAsync(workflow, started, linked.Token);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            logger.LogWarning("Execution {ExecutionId} interrupted by shutdown; it stays pending for another worker", executionId);
+            return RunOutcome.Interrupted;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // The API already wrote "canceled"; the conditional write below is a no-op then.
+            result = new EngineResult(ExecutionStatus.Canceled, null, [], new ExecutionError("Canceled on request."));
+        }
+        finally
+        {
+            running.Unregister(executionId);
+        }
+
+        await CompleteAsync(started, result, worker);
+        return RunOutcome.Completed;
+    }
+
+    private async Task CompleteAsync(Execution execution, EngineResult result, string worker)
+    {
+        // Not cancellable: once a result exists it must be written, or the execution runs again after a reclaim.
+        var written = await executions.TryCompleteAsync(execution with
+        {
+            Status = result.Status,
+            Output = result.Output,
+            Nodes = result.Nodes,
+            Error = result.Error,
+            Worker = worker,
+            FinishedAt = time.GetUtcNow(),
+        }, CancellationToken.None);
+        if (!written) logger.LogInformation("Execution {ExecutionId} was already terminal; result of {Worker} discarded", execution.Id, worker);
+    }
+}
+
+public enum RunOutcome
+{
+    /// <summary>Ran and a terminal state is stored: acknowledge.</summary>
+    Completed,
+    /// <summary>Was terminal before this delivery: acknowledge only.</summary>
+    AlreadyTerminal,
+    /// <summary>Not in the store: acknowledge and forget.</summary>
+    Missing,
+    /// <summary>Over its attempt limit: stored as failed; move the entry to the dead-letter stream.</summary>
+    DeadLettered,
+    /// <summary>Stopped by shutdown: do not acknowledge, another worker reclaims it.</summary>
+    Interrupted,
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Workflows.Core.Domain;
+using Workflows.Service.Options;
+
+namespace Workflows.Service.Api;
+
+/// <summary>
+/// Reads a JSON request body with our own errors: 415 for a non-JSON content type, 413 over the size limit
+/// (checked here too, since not every server enforces Kestrel's limit), 400 naming the JSON path of bad input.
+/// Unknown properties are refused, so a misspelt field never passes silently.
+/// </summary>
+public static class JsonBody
+{
+    private static readonly JsonSerializerOptions StrictOptions = new(WorkflowJson.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, bool optional = false) where T : class
+    {
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit) return (null, TooLarge(limit));
+
+        byte[] body;
+        try
+        {
+            body = await ReadBoundedAsync(request.Body, limit, request.HttpContext.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(limit));
+        }
+        catch (InvalidDataException)
+        {
+            return (null, TooLarge(limit));
+        }
+
+        if (body.Length == 0)
+        {
+            return optional ? (null, null)
+                : (null, Results.Problem(statusCode: 400, title: "Request body required", detail: "Send a JSON document in the request body."));
+        }
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the body as application/json."));
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(body, StrictOptions);
+            return value is null
+                ? (null, Results.Problem(statusCode: 400, title: "Invalid JSON", detail: "The body must be a JSON object, not null."))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path;
+            return (null, Results.ValidationProblem(
+                new Dictionary<string, string[]> { [field] = [CleanMessage(e)] },
+                title: "Invalid JSON", detail: $"The body could not be read at '{field}'."));
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit) throw new InvalidDataException("Body over the limit.");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static IResult TooLarge(long limit) =>
+        Results.Problem(statusCode: 413, title: "Request body too large", detail: $"The body may be at most {limit} bytes (Api:MaxRequestBodyBytes).");
+
+    /// <summary>System.Text.Json messages end with path and position details that we report separately.</summary>
+    private static string CleanMessage(JsonException e)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Workflows.Core.Ports;
+using Workflows.Core.Runtime;
+using Workflows.Service.Api;
+using Workflows.Service.Options;
+using Workflows.Service.Queue;
+using Workflows.Service.Queue.InProcess;
+using Workflows.Service.Queue.Redis;
+
+namespace Workflows.Service.Hosting;
+
+public static class QueueExtensions
+{
+    /// <summary>
+    /// The role (<c>Workflows:Role</c>) and execution mode (<c>Workflows:ExecutionMode</c>): the queue both roles
+    /// share, the dispatcher for the API role, and the worker for the worker role.
+    /// </summary>
+    public static IHostApplicationBuilder AddExecutionQueue(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+        services.AddOptions<ServiceOptions>().Bind(config.GetSection(ServiceOptions.Section))
+            .Validate(o => o.ShutdownGraceSeconds is >= 0 and <= 3600, "Workflows:ShutdownGraceSeconds must be from 0 to 3600")
+            .ValidateOnStart();
+        services.AddOptions<QueueOptions>().Bind(config.GetSection(QueueOptions.Section))
+            .Validate(o => o.Concurrency is >= 1 and <= 1024, "Queue:Concurrency must be from 1 to 1024")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Queue:MaxAttempts must be from 1 to 100")
+            .Validate(o => o.MaxBacklog >= 1, "Queue:MaxBacklog must be at least 1")
+            .Validate(o => o.ClaimIdleSeconds is >= 3 and <= 86_400, "Queue:ClaimIdleSeconds must be from 3 to 86400")
+            .Validate(o => o.PollIntervalMilliseconds is >= 10 and <= 60_000, "Queue:PollIntervalMilliseconds must be from 10 to 60000")
+            .Validate(o => o.InProcessCapacity >= 1, "Queue:InProcessCapacity must be at least 1")
+            .ValidateOnStart();
+
+        var service = config.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
+        var redis = config.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        var mode = service.ExecutionMode ?? (string.IsNullOrWhiteSpace(redis.ConnectionString) ? ExecutionMode.InProcess : ExecutionMode.Queue);
+        if (mode == ExecutionMode.InProcess && service.Role != ServiceRole.All)
+            throw new InvalidOperationException(
+                $"Workflows:Role '{service.Role.ToString().ToLowerInvariant()}' needs Workflows:ExecutionMode 'queue' (the in-process queue cannot reach another process).");
+        if (mode == ExecutionMode.Queue && string.IsNullOrWhiteSpace(redis.ConnectionString))
+            throw new InvalidOperationException("Workflows:ExecutionMode 'queue' needs Redis:ConnectionString.");
+
+        // The host waits this long for workers to drain; it must outlast the grace period.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(service.ShutdownGraceSeconds + 10));
+        services.AddSingleton(WorkerIdentity.Create());
+        services.AddSingleton(sp => new DispatchOptions
+        {
+            MaxBacklog = sp.GetRequiredService<IOptions<QueueOptions>>().Value.MaxBacklog,
+            RetryAfter = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<QueueOptions>>().Value.RetryAfterSeconds),
+        });
+        services.AddSingleton<ExecutionDispatcher>();
+        services.AddSingleton(new ExecutionModeInfo(mode, service.Role));
+
+        if (mode == ExecutionMode.InProcess)
+        {
+            services.AddSingleton(sp => new InProcessQueue(sp.GetRequiredService<IOptions<QueueOptions>>().Value.InProcessCapacity, sp.GetRequiredService<RunningExecutions>()));
+            services.AddSingleton<IExecutionQueue>(sp => sp.GetRequiredService<InProcessQueue>());
+            services.AddSingleton<ICancellationBroadcaster>(sp => sp.GetRequiredService<InProcessQueue>());
+            services.AddHostedService<InProcessWorker>();
+            return builder;
+        }
+
+        var redisConfig = ConfigurationOptions.Parse(redis.ConnectionString!);
+        redisConfig.AbortOnConnectFail = false; // start even while Redis is away; readiness reports it
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfig));
+        services.AddSingleton<RedisStreamQueue>();
+        services.AddSingleton<IExecutionQueue>(sp => sp.GetRequiredService<RedisStreamQueue>());
+        services.AddSingleton<ICancellationBroadcaster>(sp => sp.GetRequiredService<RedisStreamQueue>());
+        if (service.RunsWorker) services.AddHostedService<RedisStreamWorker>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration("redis",
+            sp => new DelegateHealthCheck(ct => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync()),
+            HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
+        return builder;
+    }
+}
+
+/// <summary>What this process is, for logs and the start-up banner.</summary>
+public sealed record ExecutionModeInfo(ExecutionMode Mode, ServiceRole Role);

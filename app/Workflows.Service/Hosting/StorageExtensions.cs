@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MongoDB.Driver;
+using Workflows.Core.Ports;
+using Workflows.Service.Api;
+using Workflows.Service.Options;
+using Workflows.Service.Storage;
+using Workflows.Service.Storage.Mongo;
+using Workflows.Service.Storage.Sqlite;
+
+namespace Workflows.Service.Hosting;
+
+public static class StorageExtensions
+{
+    /// <summary>The store picked by <c>Storage:Provider</c>, its start-up schema step and its readiness check.</summary>
+    public static IHostApplicationBuilder AddWorkflowStorage(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var services = builder.Services;
+
+        switch (options.Provider)
+        {
+            case StorageProvider.Sqlite:
+                var path = Path.Combine(Path.GetFullPath(options.DataDirectory, builder.Environment.ContentRootPath), "workflows.db");
+                services.AddSingleton(new SqliteStore(path));
+                services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IExecutionStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<SqliteStore>());
+                break;
+            case StorageProvider.MongoDb:
+                var settings = MongoClientSettingsFactory.Create(options.MongoDb); // fails fast, naming the bad key
+                services.AddSingleton<IMongoClient>(new MongoClient(settings));
+                services.AddSingleton(sp => new MongoStore(sp.GetRequiredService<IMongoClient>(), options.MongoDb.Database));
+                services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<MongoStore>());
+                services.AddSingleton<IExecutionStore>(sp => sp.GetRequiredService<MongoStore>());
+                services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<MongoStore>());
+                services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<MongoStore>());
+                break;
+        }
+
+        services.AddHostedService<StoreInitializerService>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration("store",
+            sp => new DelegateHealthCheck(ct => sp.GetRequiredService<IStoreHealth>().PingAsync(ct)), HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag],
+            TimeSpan.FromSeconds(5)));
+        return builder;
+    }
+
+    /// <summary>Runs before the server and the workers start (hosted services start in order).</summary>
+    private sealed class StoreInitializerService(IStoreInitializer initializer) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct) => initializer.InitializeAsync(ct);
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}
+
+/// <summary>A health check that is healthy when the delegate completes.</summary>
+internal sealed class DelegateHealthCheck(Func<CancellationToken, Task> probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await probe(ct);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy(e.Message, e);
+        }
+    }
+}

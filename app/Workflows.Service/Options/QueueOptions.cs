@@ -1,0 +1,32 @@
+namespace Workflows.Service.Options;
+
+/// <summary>Section <c>Queue</c>: backpressure, worker concurrency and crash recovery.</summary>
+public sealed class QueueOptions
+{
+    public const string Section = "Queue";
+
+    /// <summary>At or above this backlog, execute answers 503 with Retry-After and stores nothing.</summary>
+    public long MaxBacklog { get; set; } = 10_000;
+    public int RetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>Executions one worker process runs at once.</summary>
+    public int Concurrency { get; set; } = 8;
+
+    /// <summary>Starts allowed per execution before it is dead-lettered (counts crashes, not node retries).</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>A delivered entry idle this long (its worker died) is reclaimed by another worker.
+    /// Live workers refresh their entries at a third of this, so long runs are not stolen.</summary>
+    public int ClaimIdleSeconds { get; set; } = 60;
+
+    /// <summary>Fallback poll when no wake-up notification arrives.</summary>
+    public int PollIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>Redis key names (queue mode).</summary>
+    public string StreamKey { get; set; } = "workflows:executions";
+    public string ConsumerGroup { get; set; } = "workers";
+    public string DeadLetterStreamKey { get; set; } = "workflows:executions:dead";
+
+    /// <summary>Capacity of the in-process channel (inprocess mode).</summary>
+    public int InProcessCapacity { get; set; } = 10_000;
+}

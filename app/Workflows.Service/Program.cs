@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using Workflows.Service.Api;
+using Workflows.Service.Hosting;
+using Workflows.Service.Options;
+
+// The workflow service. One binary, three roles (Workflows:Role = api | worker | all); see README "The service".
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddWorkflowEngine();
+builder.AddWorkflowStorage();
+builder.AddExecutionQueue();
+builder.AddWorkflowApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealthEndpoints();
+if (app.Services.GetRequiredService<IOptions<ServiceOptions>>().Value.RunsApi)
+{
+    app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+    app.MapGroup("/api").MapWorkflowEndpoints().MapExecutionEndpoints();
+}
+
+var mode = app.Services.GetRequiredService<ExecutionModeInfo>();
+app.Logger.LogInformation("Workflow service starting: role {Role}, execution mode {Mode}, storage {Storage}",
+    mode.Role.ToString().ToLowerInvariant(), mode.Mode.ToString().ToLowerInvariant(),
+    app.Configuration.GetValue("Storage:Provider", StorageProvider.Sqlite).ToString().ToLowerInvariant());
+
+app.Run();
+
+/// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,165 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Workflows.Core.Domain;
+using Workflows.Core.Ports;
+
+namespace Workflows.Service.Storage.Mongo;
+
+/// <summary>
+/// MongoDB / Amazon DocumentDB store. Each item is a BSON document with scalar fields for filters and sorting and
+/// the full item as a JSON string in <c>document</c> (user data may hold keys such as <c>$x</c> or <c>a.b</c> that
+/// DocumentDB rejects as field names). Reads use the configured read preference; writes and the reads that decide
+/// a write (conditional updates) go to the primary.
+/// </summary>
+public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer
+{
+    private readonly IMongoDatabase _db;
+    private readonly IMongoCollection<BsonDocument> _workflows;
+    private readonly IMongoCollection<BsonDocument> _executions;
+    private readonly IMongoCollection<BsonDocument> _workflowsPrimary;
+    private readonly IMongoCollection<BsonDocument> _executionsPrimary;
+
+    public MongoStore(IMongoClient client, string database)
+    {
+        _db = client.GetDatabase(database);
+        _workflows = _db.GetCollection<BsonDocument>("workflows");
+        _executions = _db.GetCollection<BsonDocument>("executions");
+        _workflowsPrimary = _workflows.WithReadPreference(ReadPreference.Primary);
+        _executionsPrimary = _executions.WithReadPreference(ReadPreference.Primary);
+    }
+
+    /// <summary>The source document's indexes, plus executions {workflowId, queuedAt desc} which the list sorts by
+    /// (queued executions have no startedAt yet).</summary>
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        var w = Builders<BsonDocument>.IndexKeys;
+        await _workflows.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<BsonDocument>(w.Ascending("owner").Descending("createdAt"), new() { Name = "owner_createdAt" }),
+            new CreateIndexModel<BsonDocument>(w.Ascending("active").Ascending("name"), new() { Name = "active_name" }),
+            new CreateIndexModel<BsonDocument>(w.Descending("createdAt"), new() { Name = "createdAt" }),
+        ], ct);
+        await _executions.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<BsonDocument>(w.Ascending("workflowId").Descending("startedAt"), new() { Name = "workflowId_startedAt" }),
+            new CreateIndexModel<BsonDocument>(w.Ascending("status").Descending("finishedAt"), new() { Name = "status_finishedAt" }),
+            new CreateIndexModel<BsonDocument>(w.Ascending("workflowId").Descending("queuedAt"), new() { Name = "workflowId_queuedAt" }),
+        ], ct);
+    }
+
+    public Task PingAsync(CancellationToken ct) => _db.RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: ct);
+
+    // ---- workflows ----
+
+    public async Task InsertAsync(Workflow workflow, CancellationToken ct)
+    {
+        try { await _workflows.InsertOneAsync(ToBson(workflow), cancellationToken: ct); }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey) { throw new DuplicateIdException(workflow.Id); }
+    }
+
+    public async Task<Workflow?> GetAsync(string id, CancellationToken ct) =>
+        FromBson<Workflow>(await _workflows.Find(ById(id)).FirstOrDefaultAsync(ct));
+
+    public async Task<Workflow?> UpdateAsync(Workflow workflow, long expectedVersion, CancellationToken ct)
+    {
+        var stored = workflow with { Version = expectedVersion + 1 };
+        var filter = ById(workflow.Id) & Builders<BsonDocument>.Filter.Eq("version", expectedVersion);
+        var result = await _workflows.ReplaceOneAsync(filter, ToBson(stored), cancellationToken: ct);
+        if (result.MatchedCount == 1) return stored;
+
+        var current = FromBson<Workflow>(await _workflowsPrimary.Find(ById(workflow.Id)).FirstOrDefaultAsync(ct));
+        return current is null ? null : throw new VersionConflictException(workflow.Id, expectedVersion, current.Version);
+    }
+
+    async Task<bool> IWorkflowStore.DeleteAsync(string id, CancellationToken ct) =>
+        (await _workflows.DeleteOneAsync(ById(id), ct)).DeletedCount == 1;
+
+    public async Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
+    {
+        var f = Builders<BsonDocument>.Filter;
+        var filter = f.Empty;
+        if (query.Active is { } active) filter &= f.Eq("active", active);
+        if (query.Owner is { } owner) filter &= f.Eq("owner", owner);
+        if (query.NamePrefix is { } prefix) filter &= f.Gte("name", prefix) & f.Lt("name", prefix + '\uffff');
+        var page = query.Paging;
+        var rows = await _workflows.Find(filter)
+            .Sort(Builders<BsonDocument>.Sort.Descending("createdAt").Descending("_id"))
+            .Skip(page.Offset).Limit(page.Limit + 1).ToListAsync(ct);
+        return Page<Workflow>.FromOverfetch(rows.Select(r => FromBson<Workflow>(r)!).ToList(), page);
+    }
+
+    // ---- executions ----
+
+    public async Task InsertAsync(Execution execution, CancellationToken ct)
+    {
+        try { await _executions.InsertOneAsync(ToBson(execution), cancellationToken: ct); }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey) { throw new DuplicateIdException(execution.Id); }
+    }
+
+    async Task<Execution?> IExecutionStore.GetAsync(string id, CancellationToken ct) =>
+        FromBson<Execution>(await _executions.Find(ById(id)).FirstOrDefaultAsync(ct));
+
+    public async Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct)
+    {
+        // Read from the primary, then replace only if the document is unchanged (compare-and-swap on its JSON).
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var doc = await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
+            var current = FromBson<Execution>(doc);
+            if (current is null || current.Status.IsTerminal()) return null;
+
+            var started = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
+            var filter = ById(id) & Builders<BsonDocument>.Filter.Eq("document", doc!["document"]);
+            if ((await _executions.ReplaceOneAsync(filter, ToBson(started), cancellationToken: ct)).MatchedCount == 1) return started;
+        }
+        throw new InvalidOperationException($"Execution '{id}' kept changing while a worker tried to start it.");
+    }
+
+    public async Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct)
+    {
+        var filter = ById(terminal.Id) & Builders<BsonDocument>.Filter.In("status", StoredDocuments.OpenStatuses);
+        return (await _executions.ReplaceOneAsync(filter, ToBson(terminal), cancellationToken: ct)).MatchedCount == 1;
+    }
+
+    async Task<bool> IExecutionStore.DeleteAsync(string id, CancellationToken ct) =>
+        (await _executions.DeleteOneAsync(ById(id), ct)).DeletedCount == 1;
+
+    public async Task<IReadOnlyList<string>> ListUnfinishedIdsAsync(int limit, CancellationToken ct)
+    {
+        var rows = await _executionsPrimary.Find(Builders<BsonDocument>.Filter.In("status", StoredDocuments.OpenStatuses))
+            .Sort(Builders<BsonDocument>.Sort.Ascending("queuedAt")).Limit(limit)
+            .Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(ct);
+        return rows.Select(r => r["_id"].AsString).ToList();
+    }
+
+    public async Task<Page<Execution>> ListByWorkflowAsync(string workflowId, PageRequest page, CancellationToken ct)
+    {
+        var rows = await _executions.Find(Builders<BsonDocument>.Filter.Eq("workflowId", workflowId))
+            .Sort(Builders<BsonDocument>.Sort.Descending("queuedAt").Descending("_id"))
+            .Skip(page.Offset).Limit(page.Limit + 1).ToListAsync(ct);
+        return Page<Execution>.FromOverfetch(rows.Select(r => FromBson<Execution>(r)!).ToList(), page);
+    }
+
+    // ---- mapping ----
+
+    private static FilterDefinition<BsonDocument> ById(string id) => Builders<BsonDocument>.Filter.Eq("_id", id);
+
+    private static BsonDocument ToBson(Workflow w) => new()
+    {
+        ["_id"] = w.Id, ["name"] = w.Name, ["owner"] = w.Owner, ["active"] = w.Active, ["version"] = w.Version,
+        ["createdAt"] = w.CreatedAt.UtcDateTime, ["updatedAt"] = w.UpdatedAt.UtcDateTime,
+        ["document"] = StoredDocuments.Serialize(w),
+    };
+
+    private static BsonDocument ToBson(Execution e) => new()
+    {
+        ["_id"] = e.Id, ["workflowId"] = e.WorkflowId, ["status"] = e.Status.ToWire(), ["attempts"] = e.Attempts,
+        ["queuedAt"] = e.QueuedAt.UtcDateTime,
+        ["startedAt"] = e.StartedAt is { } s ? s.UtcDateTime : BsonNull.Value,
+        ["finishedAt"] = e.FinishedAt is { } f ? f.UtcDateTime : BsonNull.Value,
+        ["document"] = StoredDocuments.Serialize(e),
+    };
+
+    private static T? FromBson<T>(BsonDocument? doc) where T : class =>
+        doc is null ? null : StoredDocuments.Deserialize<T>(doc["document"].AsString);
+}

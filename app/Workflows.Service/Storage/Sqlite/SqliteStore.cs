@@ -1,0 +1,246 @@
+using Microsoft.Data.Sqlite;
+using Workflows.Core.Domain;
+using Workflows.Core.Ports;
+
+namespace Workflows.Service.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Writes that read first run in IMMEDIATE transactions so
+/// concurrent writers serialize instead of failing on lock upgrades. Timestamps are stored as Unix milliseconds.
+/// </summary>
+public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        await using var db = await OpenAsync(ct);
+        await ExecuteAsync(db, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS workflows (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL, active INTEGER NOT NULL,
+                version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, document TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS ix_workflows_owner_created ON workflows (owner, created_at DESC);
+            CREATE INDEX IF NOT EXISTS ix_workflows_active_name ON workflows (active, name);
+            CREATE INDEX IF NOT EXISTS ix_workflows_created ON workflows (created_at DESC);
+            CREATE TABLE IF NOT EXISTS executions (
+                id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, status TEXT NOT NULL, queued_at INTEGER NOT NULL,
+                started_at INTEGER, finished_at INTEGER, document TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS ix_executions_workflow_queued ON executions (workflow_id, queued_at DESC);
+            CREATE INDEX IF NOT EXISTS ix_executions_status_finished ON executions (status, finished_at DESC);
+            """, ct);
+    }
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await ExecuteAsync(db, "SELECT 1", ct);
+    }
+
+    // ---- workflows ----
+
+    public async Task InsertAsync(Workflow workflow, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        try
+        {
+            await ExecuteAsync(db, """
+                INSERT INTO workflows (id, name, owner, active, version, created_at, updated_at, document)
+                VALUES ($id, $name, $owner, $active, $version, $created, $updated, $doc)
+                """, ct, WorkflowParameters(workflow));
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == 1555) // SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            throw new DuplicateIdException(workflow.Id);
+        }
+    }
+
+    public async Task<Workflow?> GetAsync(string id, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ReadOneAsync<Workflow>(db, "SELECT document FROM workflows WHERE id = $id", ct, ("$id", id));
+    }
+
+    public async Task<Workflow?> UpdateAsync(Workflow workflow, long expectedVersion, CancellationToken ct)
+    {
+        var stored = workflow with { Version = expectedVersion + 1 };
+        await using var db = await OpenAsync(ct);
+        var changed = await ExecuteAsync(db, """
+            UPDATE workflows SET name = $name, owner = $owner, active = $active, version = $version,
+                updated_at = $updated, document = $doc
+            WHERE id = $id AND version = $expected
+            """, ct, [.. WorkflowParameters(stored), ("$expected", expectedVersion)]);
+        if (changed == 1) return stored;
+
+        var current = await ReadOneAsync<Workflow>(db, "SELECT document FROM workflows WHERE id = $id", ct, ("$id", workflow.Id));
+        return current is null ? null : throw new VersionConflictException(workflow.Id, expectedVersion, current.Version);
+    }
+
+    async Task<bool> IWorkflowStore.DeleteAsync(string id, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecuteAsync(db, "DELETE FROM workflows WHERE id = $id", ct, ("$id", id)) == 1;
+    }
+
+    public async Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
+    {
+        var where = new List<string>();
+        var args = new List<(string, object?)>();
+        if (query.Active is { } active) { where.Add("active = $active"); args.Add(("$active", active ? 1 : 0)); }
+        if (query.Owner is { } owner) { where.Add("owner = $owner"); args.Add(("$owner", owner)); }
+        if (query.NamePrefix is { } prefix)
+        {
+            // Range on name instead of LIKE: case-sensitive and index-friendly.
+            where.Add("name >= $prefix AND name < $prefixEnd");
+            args.Add(("$prefix", prefix));
+            args.Add(("$prefixEnd", prefix + '\uffff'));
+        }
+        var page = query.Paging;
+        args.Add(("$limit", page.Limit + 1));
+        args.Add(("$offset", page.Offset));
+        var sql = "SELECT document FROM workflows" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY created_at DESC, id DESC LIMIT $limit OFFSET $offset";
+
+        await using var db = await OpenAsync(ct);
+        return Page<Workflow>.FromOverfetch(await ReadManyAsync<Workflow>(db, sql, ct, [.. args]), page);
+    }
+
+    // ---- executions ----
+
+    public async Task InsertAsync(Execution execution, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        try
+        {
+            await ExecuteAsync(db, """
+                INSERT INTO executions (id, workflow_id, status, queued_at, started_at, finished_at, document)
+                VALUES ($id, $workflow, $status, $queued, $started, $finished, $doc)
+                """, ct, ExecutionParameters(execution));
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == 1555)
+        {
+            throw new DuplicateIdException(execution.Id);
+        }
+    }
+
+    async Task<Execution?> IExecutionStore.GetAsync(string id, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ReadOneAsync<Execution>(db, "SELECT document FROM executions WHERE id = $id", ct, ("$id", id));
+    }
+
+    public async Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = db.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: take the write lock before reading
+        await using var read = Command(db, "SELECT document FROM executions WHERE id = $id", ("$id", id));
+        read.Transaction = tx;
+        var current = await read.ExecuteScalarAsync(ct) is string json ? StoredDocuments.Deserialize<Execution>(json) : null;
+        if (current is null || current.Status.IsTerminal()) return null;
+
+        var started = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
+        await using var write = Command(db, """
+            UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc WHERE id = $id
+            """, ExecutionParameters(started));
+        write.Transaction = tx;
+        await write.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return started;
+    }
+
+    public async Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        var changed = await ExecuteAsync(db, """
+            UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc
+            WHERE id = $id AND status IN ('queued', 'running')
+            """, ct, ExecutionParameters(terminal));
+        return changed == 1;
+    }
+
+    async Task<bool> IExecutionStore.DeleteAsync(string id, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecuteAsync(db, "DELETE FROM executions WHERE id = $id", ct, ("$id", id)) == 1;
+    }
+
+    public async Task<Page<Execution>> ListByWorkflowAsync(string workflowId, PageRequest page, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        var rows = await ReadManyAsync<Execution>(db, """
+            SELECT document FROM executions WHERE workflow_id = $workflow
+            ORDER BY queued_at DESC, id DESC LIMIT $limit OFFSET $offset
+            """, ct, ("$workflow", workflowId), ("$limit", page.Limit + 1), ("$offset", page.Offset));
+        return Page<Execution>.FromOverfetch(rows, page);
+    }
+
+    public async Task<IReadOnlyList<string>> ListUnfinishedIdsAsync(int limit, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, "SELECT id FROM executions WHERE status IN ('queued', 'running') ORDER BY queued_at LIMIT $limit", ("$limit", limit));
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    // ---- plumbing ----
+
+    private static (string, object?)[] WorkflowParameters(Workflow w) =>
+    [
+        ("$id", w.Id), ("$name", w.Name), ("$owner", w.Owner), ("$active", w.Active ? 1 : 0), ("$version", w.Version),
+        ("$created", w.CreatedAt.ToUnixTimeMilliseconds()), ("$updated", w.UpdatedAt.ToUnixTimeMilliseconds()),
+        ("$doc", StoredDocuments.Serialize(w)),
+    ];
+
+    private static (string, object?)[] ExecutionParameters(Execution e) =>
+    [
+        ("$id", e.Id), ("$workflow", e.WorkflowId), ("$status", e.Status.ToWire()), ("$queued", e.QueuedAt.ToUnixTimeMilliseconds()),
+        ("$started", e.StartedAt?.ToUnixTimeMilliseconds()), ("$finished", e.FinishedAt?.ToUnixTimeMilliseconds()),
+        ("$doc", StoredDocuments.Serialize(e)),
+    ];
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var db = new SqliteConnection(_connectionString);
+        await db.OpenAsync(ct);
+        return db;
+    }
+
+    private static SqliteCommand Command(SqliteConnection db, string sql, params (string Name, object? Value)[] args)
+    {
+        var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    private static async Task<int> ExecuteAsync(SqliteConnection db, string sql, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var cmd = Command(db, sql, args);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<T?> ReadOneAsync<T>(SqliteConnection db, string sql, CancellationToken ct, params (string, object?)[] args)
+        where T : class
+    {
+        await using var cmd = Command(db, sql, args);
+        return await cmd.ExecuteScalarAsync(ct) is string json ? StoredDocuments.Deserialize<T>(json) : null;
+    }
+
+    private static async Task<List<T>> ReadManyAsync<T>(SqliteConnection db, string sql, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var cmd = Command(db, sql, args);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var items = new List<T>();
+        while (await reader.ReadAsync(ct)) items.Add(StoredDocuments.Deserialize<T>(reader.GetString(0)));
+        return items;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Workflows.Core.Domain;
+
+namespace Workflows.Service.Storage;
+
+/// <summary>
+/// Both stores keep the full item as one JSON document plus a few scalar columns/fields for filtering and sorting.
+/// One serializer means both stores round-trip exactly the same shape.
+/// </summary>
+internal static class StoredDocuments
+{
+    public static string Serialize<T>(T item) => JsonSerializer.Serialize(item, WorkflowJson.Options);
+
+    public static T Deserialize<T>(string json) =>
+        JsonSerializer.Deserialize<T>(json, WorkflowJson.Options) ?? throw new InvalidDataException("A stored document is null.");
+
+    /// <summary>Statuses a worker may still move: the conditional updates' filter.</summary>
+    public static readonly string[] OpenStatuses = [ExecutionStatus.Queued.ToWire(), ExecutionStatus.Running.ToWire()];
+}
+
+/// <summary>Creates schema and indexes once at start-up.</summary>
+public interface IStoreInitializer
+{
+    Task InitializeAsync(CancellationToken ct);
+}
