@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using Workflows.Core.Expressions;
+
+namespace Workflows.Tests.Expressions;
+
+public class ExpressionEvaluatorTests
+{
+    private static readonly ExpressionScope Scope = new(
+        Json: JsonNode.Parse("""{"count": 4, "name": "Ada", "tags": ["a", "b"]}"""),
+        Input: JsonNode.Parse("""{"user": {"id": 7}}"""),
+        NodeOutputs: new Dictionary<string, JsonNode?> { ["Fetch"] = JsonNode.Parse("""{"status": 200}""") },
+        ExecutionId: "ex_1",
+        WorkflowId: "wf_1");
+
+    private static JsonNode? Resolve(string json, ExpressionOptions? options = null) =>
+        new ExpressionEvaluator(options ?? new ExpressionOptions()).Resolve(JsonNode.Parse(json), Scope);
+
+    [Fact]
+    public void A_whole_string_expression_keeps_its_json_type()
+    {
+        var result = Resolve("""{"n": "{{ $json.count * 2 }}", "b": "{{ $json.count > 3 }}", "o": "{{ ({ id: $input.user.id }) }}", "arr": "{{ $json.tags.map(t => t.toUpperCase()) }}"}""")!;
+        Assert.Equal(8, result["n"]!.GetValue<double>());
+        Assert.True(result["b"]!.GetValue<bool>());
+        Assert.Equal(7, result["o"]!["id"]!.GetValue<double>());
+        Assert.Equal("""["A","B"]""", result["arr"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Text_around_placeholders_makes_a_string()
+    {
+        var result = Resolve("""{"greeting": "Hello {{ $json.name }}, you have {{ $json.count }} items", "obj": "x={{ ({a:1}) }}"}""")!;
+        Assert.Equal("Hello Ada, you have 4 items", result["greeting"]!.GetValue<string>());
+        Assert.Equal("""x={"a":1}""", result["obj"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Earlier_node_outputs_and_execution_metadata_are_visible()
+    {
+        var result = Resolve("""{"s": "{{ $node['Fetch'].json.status }}", "e": "{{ $execution.id + '/' + $execution.workflowId }}"}""")!;
+        Assert.Equal(200, result["s"]!.GetValue<double>());
+        Assert.Equal("ex_1/wf_1", result["e"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Values_without_placeholders_pass_through_unchanged()
+    {
+        var result = Resolve("""{"a": 1, "b": "plain", "c": [true, null], "d": {"e": "{ not an expression }"}}""")!;
+        Assert.Equal("""{"a":1,"b":"plain","c":[true,null],"d":{"e":"{ not an expression }"}}""", result.ToJsonString());
+    }
+
+    [Fact]
+    public void Undefined_results_become_null()
+    {
+        Assert.Null(Resolve("""{"x": "{{ $json.missing }}"}""")!["x"]);
+    }
+
+    [Fact]
+    public void An_infinite_loop_is_stopped_by_the_sandbox()
+    {
+        var options = new ExpressionOptions { Timeout = TimeSpan.FromMilliseconds(200), MaxStatements = int.MaxValue };
+        var e = Assert.Throws<ExpressionException>(() => Resolve("""{"x": "{{ (() => { while (true) {} })() }}"}""", options));
+        Assert.Contains("time limit", e.Message);
+    }
+
+    [Fact]
+    public void Statement_and_memory_limits_are_enforced()
+    {
+        var statements = Assert.Throws<ExpressionException>(() =>
+            Resolve("""{"x": "{{ (() => { let i = 0; for (;;) { i++; } })() }}"}""", new ExpressionOptions { MaxStatements = 1000 }));
+        Assert.Contains("too many statements", statements.Message);
+
+        var memory = Assert.Throws<ExpressionException>(() =>
+            Resolve("""{"x": "{{ (() => { const a = []; for (let i = 0; i < 1e8; i++) a.push('xxxxxxxxxxxxxxxx' + i); return a.length; })() }}"}""",
+                new ExpressionOptions { MemoryLimitBytes = 4 * 1024 * 1024, MaxStatements = int.MaxValue, Timeout = TimeSpan.FromSeconds(20) }));
+        Assert.Contains("memory", memory.Message);
+    }
+
+    [Fact]
+    public void Expressions_cannot_reach_the_clr()
+    {
+        var result = Resolve("""{"t": "{{ typeof System }}", "i": "{{ typeof importNamespace }}", "r": "{{ typeof require }}"}""")!;
+        Assert.Equal("undefined", result["t"]!.GetValue<string>());
+        Assert.Equal("undefined", result["i"]!.GetValue<string>());
+        Assert.Equal("undefined", result["r"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_thrown_error_names_the_expression()
+    {
+        var e = Assert.Throws<ExpressionException>(() => Resolve("""{"x": "{{ $json.nothing.deeper }}"}"""));
+        Assert.Contains("$json.nothing.deeper", e.Message);
+    }
+
+    [Fact]
+    public void Syntax_errors_are_found_without_running_anything()
+    {
+        Assert.Empty(ExpressionEvaluator.CheckSyntax(JsonNode.Parse("""{"a": "{{ 1 + 2 }}", "b": ["{{ $json.x }}"]}""")));
+        var errors = ExpressionEvaluator.CheckSyntax(JsonNode.Parse("""{"a": "{{ 1 + }}"}""")).ToList();
+        Assert.Single(errors);
+        Assert.Contains("{{ 1 + }}", errors[0]);
+    }
+
+    [Theory]
+    [InlineData("{{ 0 }}", false)]
+    [InlineData("{{ '' }}", false)]
+    [InlineData("{{ null }}", false)]
+    [InlineData("{{ 'no' }}", true)]
+    [InlineData("{{ [] }}", true)]
+    [InlineData("{{ $json.count === 4 }}", true)]
+    public void Truthiness_follows_javascript(string condition, bool expected) =>
+        Assert.Equal(expected, new ExpressionEvaluator(new ExpressionOptions()).IsTruthy(condition, Scope));
+}

@@ -1,0 +1,34 @@
+using System.Net;
+using Workflows.Core.Nodes;
+
+namespace Workflows.Tests.Nodes;
+
+public class OutboundHttpPolicyTests
+{
+    [Theory]
+    [InlineData("127.0.0.1")] [InlineData("10.1.2.3")] [InlineData("172.16.0.1")] [InlineData("172.31.255.255")]
+    [InlineData("192.168.1.1")] [InlineData("169.254.169.254")] [InlineData("100.64.0.1")] [InlineData("0.0.0.0")]
+    [InlineData("224.0.0.1")] [InlineData("::1")] [InlineData("fe80::1")] [InlineData("fd00::1")] [InlineData("::ffff:10.0.0.1")]
+    public void Private_and_special_addresses_are_not_public(string address) =>
+        Assert.False(OutboundHttpPolicy.IsPublic(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("8.8.8.8")] [InlineData("172.32.0.1")] [InlineData("100.128.0.1")] [InlineData("2606:4700::1111")]
+    public void Public_addresses_are_public(string address) =>
+        Assert.True(OutboundHttpPolicy.IsPublic(IPAddress.Parse(address)));
+
+    [Fact]
+    public void Host_patterns_match_exact_names_and_subdomains()
+    {
+        var policy = new OutboundHttpPolicy { AllowedHosts = ["api.example.com", "*.trusted.org"] };
+        Assert.True(policy.IsHostAllowed("API.example.com"));
+        Assert.True(policy.IsHostAllowed("a.b.trusted.org"));
+        Assert.False(policy.IsHostAllowed("trusted.org.evil.com"));
+        Assert.False(policy.IsHostAllowed("example.com"));
+        Assert.True(new OutboundHttpPolicy().IsHostAllowed("anything.net"));
+    }
+
+    [Fact]
+    public void Private_networks_can_be_allowed_explicitly() =>
+        Assert.True(new OutboundHttpPolicy { AllowPrivateNetworks = true }.IsAddressAllowed(IPAddress.Loopback));
+}
