@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Workflows.Core.Domain;
+using Workflows.Core.Ports;
+using Workflows.IntegrationTests.Infrastructure;
+
+namespace Workflows.IntegrationTests.Storage;
+
+/// <summary>
+/// The behaviour every store must have. Each implementation gets a subclass that only says how to make one;
+/// the same tests then run against SQLite and MongoDB/DocumentDB.
+/// </summary>
+public abstract class StoreContract
+{
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A fresh, initialized, empty store.</summary>
+    protected abstract Task<(IWorkflowStore Workflows, IExecutionStore Executions)> CreateStoreAsync();
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, WorkflowJson.Options);
+
+    private static DateTimeOffset Ms(DateTimeOffset t) => DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds());
+
+    [Fact]
+    public async Task A_workflow_round_trips_unchanged()
+    {
+        var (workflows, _) = await CreateStoreAsync();
+        var workflow = TestData.Workflow(waitMs: 5) with { Settings = new WorkflowSettings { TimeoutSeconds = 9 } };
+        await workflows.InsertAsync(workflow, Ct);
+        Assert.Equal(Json(workflow), Json(await workflows.GetAsync(workflow.Id, Ct)));
+        Assert.Null(await workflows.GetAsync("wf_missing", Ct));
+    }
+
+    [Fact]
+    public async Task Inserting_an_existing_id_is_refused()
+    {
+        var (workflows, executions) = await CreateStoreAsync();
+        var workflow = TestData.Workflow();
+        await workflows.InsertAsync(workflow, Ct);
+        await Assert.ThrowsAsync<DuplicateIdException>(() => workflows.InsertAsync(workflow, Ct));
+
+        var execution = TestData.Execution(workflow.Id);
+        await executions.InsertAsync(execution, Ct);
+        await Assert.ThrowsAsync<DuplicateIdException>(() => executions.InsertAsync(execution, Ct));
+    }
+
+    [Fact]
+    public async Task Updates_need_the_current_version()
+    {
+        var (workflows, _) = await CreateStoreAsync();
+        var workflow = TestData.Workflow();
+        await workflows.InsertAsync(workflow, Ct);
+
+        var updated = await workflows.UpdateAsync(workflow with { Name = "renamed" }, expectedVersion: 1, Ct);
+        Assert.Equal(2, updated!.Version);
+        Assert.Equal("renamed", (await workflows.GetAsync(workflow.Id, Ct))!.Name);
+
+        var conflict = await Assert.ThrowsAsync<VersionConflictException>(() => workflows.UpdateAsync(workflow with { Name = "stale" }, 1, Ct));
+        Assert.Equal(2, conflict.Actual);
+        Assert.Equal("renamed", (await workflows.GetAsync(workflow.Id, Ct))!.Name);
+
+        Assert.Null(await workflows.UpdateAsync(TestData.Workflow(id: "wf_missing"), 1, Ct));
+    }
+
+    [Fact]
+    public async Task Deleting_removes_once()
+    {
+        var (workflows, _) = await CreateStoreAsync();
+        var workflow = TestData.Workflow();
+        await workflows.InsertAsync(workflow, Ct);
+        Assert.True(await workflows.DeleteAsync(workflow.Id, Ct));
+        Assert.False(await workflows.DeleteAsync(workflow.Id, Ct));
+        Assert.Null(await workflows.GetAsync(workflow.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Lists_are_newest_first_filtered_and_paged()
+    {
+        var (workflows, _) = await CreateStoreAsync();
+        var t0 = Ms(DateTimeOffset.UtcNow.AddHours(-1));
+        var items = new[]
+        {
+            TestData.Workflow("alpha-1", "alice", true, t0),
+            TestData.Workflow("alpha-2", "bob", false, t0.AddMinutes(1)),
+            TestData.Workflow("beta-1", "alice", true, t0.AddMinutes(2)),
+            TestData.Workflow("alpha-3", "alice", true, t0.AddMinutes(3)),
+        };
+        foreach (var w in items) await workflows.InsertAsync(w, Ct);
+
+        var all = await workflows.ListAsync(new WorkflowQuery(), Ct);
+        Assert.Equal(["alpha-3", "beta-1", "alpha-2", "alpha-1"], all.Items.Select(w => w.Name));
+        Assert.False(all.HasMore);
+
+        Assert.Equal(["alpha-3", "beta-1", "alpha-1"], (await workflows.ListAsync(new WorkflowQuery(Owner: "alice"), Ct)).Items.Select(w => w.Name));
+        Assert.Equal(["alpha-2"], (await workflows.ListAsync(new WorkflowQuery(Active: false), Ct)).Items.Select(w => w.Name));
+        Assert.Equal(["alpha-3", "alpha-1"], (await workflows.ListAsync(new WorkflowQuery(Active: true, NamePrefix: "alpha"), Ct)).Items.Select(w => w.Name));
+
+        var first = await workflows.ListAsync(new WorkflowQuery(Page: new PageRequest(2, 0)), Ct);
+        var second = await workflows.ListAsync(new WorkflowQuery(Page: new PageRequest(2, 2)), Ct);
+        Assert.Equal(["alpha-3", "beta-1"], first.Items.Select(w => w.Name));
+        Assert.True(first.HasMore);
+        Assert.Equal(["alpha-2", "alpha-1"], second.Items.Select(w => w.Name));
+        Assert.False(second.HasMore);
+    }
+
+    [Fact]
+    public async Task Starting_counts_attempts_and_stops_at_a_terminal_state()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var execution = TestData.Execution("wf_1");
+        await executions.InsertAsync(execution, Ct);
+        Assert.Equal(Json(execution), Json(await executions.GetAsync(execution.Id, Ct)));
+
+        var now = Ms(DateTimeOffset.UtcNow);
+        var first = await executions.TryStartAsync(execution.Id, "w1", now, Ct);
+        Assert.Equal((ExecutionStatus.Running, 1, "w1"), (first!.Status, first.Attempts, first.Worker));
+        var second = await executions.TryStartAsync(execution.Id, "w2", now, Ct);
+        Assert.Equal(2, second!.Attempts);
+
+        Assert.True(await executions.TryCompleteAsync(second with { Status = ExecutionStatus.Succeeded, FinishedAt = now }, Ct));
+        Assert.Null(await executions.TryStartAsync(execution.Id, "w3", now, Ct));
+        Assert.Null(await executions.TryStartAsync("ex_missing", "w3", now, Ct));
+        Assert.Equal(ExecutionStatus.Succeeded, (await executions.GetAsync(execution.Id, Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task Only_one_terminal_state_is_ever_written()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var execution = TestData.Execution("wf_1");
+        await executions.InsertAsync(execution, Ct);
+
+        var statuses = new[] { ExecutionStatus.Succeeded, ExecutionStatus.Failed, ExecutionStatus.Canceled, ExecutionStatus.TimedOut };
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            executions.TryCompleteAsync(execution with { Status = statuses[i % 4], Worker = $"w{i}" }, Ct)));
+
+        Assert.Single(results, r => r);
+        var winner = Array.IndexOf(results, true);
+        var stored = await executions.GetAsync(execution.Id, Ct);
+        Assert.Equal((statuses[winner % 4], $"w{winner}"), (stored!.Status, stored.Worker));
+    }
+
+    [Fact]
+    public async Task Executions_list_newest_first_and_unfinished_ones_are_found()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var t0 = Ms(DateTimeOffset.UtcNow.AddMinutes(-10));
+        var items = Enumerable.Range(0, 5).Select(i => TestData.Execution("wf_a", t0.AddSeconds(i))).ToList();
+        foreach (var e in items) await executions.InsertAsync(e, Ct);
+        await executions.InsertAsync(TestData.Execution("wf_other", t0), Ct);
+        await executions.TryStartAsync(items[1].Id, "w", t0, Ct);
+        await executions.TryCompleteAsync(items[0] with { Status = ExecutionStatus.Failed }, Ct);
+
+        var page = await executions.ListByWorkflowAsync("wf_a", new PageRequest(3, 0), Ct);
+        Assert.Equal([items[4].Id, items[3].Id, items[2].Id], page.Items.Select(e => e.Id));
+        Assert.True(page.HasMore);
+        Assert.Equal([items[1].Id, items[0].Id], (await executions.ListByWorkflowAsync("wf_a", new PageRequest(3, 3), Ct)).Items.Select(e => e.Id));
+
+        var unfinished = await executions.ListUnfinishedIdsAsync(100, Ct);
+        Assert.DoesNotContain(items[0].Id, unfinished);
+        Assert.Contains(items[1].Id, unfinished);
+        Assert.Equal(5, unfinished.Count);
+
+        Assert.True(await executions.DeleteAsync(items[4].Id, Ct));
+        Assert.Null(await executions.GetAsync(items[4].Id, Ct));
+    }
+}
