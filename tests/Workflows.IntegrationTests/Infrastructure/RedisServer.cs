@@ -37,7 +37,7 @@ public sealed class RedisServer : IAsyncLifetime
         {
             try
             {
-                _connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500");
+                _connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500,allowAdmin=true");
                 await _connection.GetDatabase().PingAsync();
                 return;
             }

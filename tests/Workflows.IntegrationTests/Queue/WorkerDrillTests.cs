@@ -1,0 +1,83 @@
+using Workflows.Core.Domain;
+using Workflows.IntegrationTests.Infrastructure;
+
+namespace Workflows.IntegrationTests.Queue;
+
+/// <summary>
+/// Worker processes against a real redis-server: a SIGKILL part-way through loses nothing, and SIGTERM drains
+/// in-flight work within the grace period or leaves it to be reclaimed.
+/// </summary>
+public sealed class WorkerDrillTests(RedisServer redis) : IClassFixture<RedisServer>
+{
+    [Fact]
+    public async Task A_worker_killed_mid_run_loses_no_execution()
+    {
+        await using var harness = await QueueHarness.CreateAsync(redis);
+        var workflow = await harness.CreateWorkflowAsync(waitMs: 50);
+        var ids = await harness.EnqueueAsync(workflow, 300);
+
+        var first = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 4, graceSeconds: 0), harness.Data.Path);
+        var atKill = await harness.WaitUntilAsync(ids, e => e.Count(x => x.Status.IsTerminal()) >= 60, TimeSpan.FromSeconds(60));
+        await first.KillAsync();
+        var inFlightAtKill = (await harness.ExecutionsAsync(ids)).Where(e => e.Status == ExecutionStatus.Running).Select(e => e.Id).ToList();
+        var doneAtKill = atKill.Count(x => x.Status.IsTerminal());
+        Assert.True(doneAtKill < 300, "the kill came after the work was done; the drill proves nothing");
+        Assert.NotEmpty(inFlightAtKill);
+
+        await using var second = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 4, graceSeconds: 0), harness.Data.Path);
+        var final = await harness.WaitUntilAsync(ids, e => e.All(x => x.Status.IsTerminal()), TimeSpan.FromSeconds(120));
+
+        Assert.All(final, e => Assert.Equal(ExecutionStatus.Succeeded, e.Status));
+        Assert.Equal(300, final.Select(e => e.Id).Distinct().Count());
+        Assert.All(final, e => Assert.Equal(e.Input!["n"]!.GetValue<int>() * 2, e.Output!["doubled"]!.GetValue<double>()));
+        // The executions the dead worker had started ran once more on the second worker, and only those.
+        Assert.All(final.Where(e => inFlightAtKill.Contains(e.Id)), e => Assert.Equal(2, e.Attempts));
+        Assert.All(final.Where(e => !inFlightAtKill.Contains(e.Id)), e => Assert.Equal(1, e.Attempts));
+        Assert.Equal((0L, 0L, 0L), await harness.StreamStateAsync());
+    }
+
+    [Fact]
+    public async Task Sigterm_finishes_in_flight_work_within_the_grace_period_and_takes_no_more()
+    {
+        await using var harness = await QueueHarness.CreateAsync(redis);
+        var workflow = await harness.CreateWorkflowAsync(waitMs: 1500);
+        var ids = await harness.EnqueueAsync(workflow, 6);
+
+        await using var worker = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 2, graceSeconds: 20), harness.Data.Path);
+        await harness.WaitUntilAsync(ids, e => e.Count(x => x.Status == ExecutionStatus.Running) == 2, TimeSpan.FromSeconds(20));
+        var running = (await harness.ExecutionsAsync(ids)).Where(e => e.Status == ExecutionStatus.Running).Select(e => e.Id).ToList();
+
+        var took = await worker.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, worker.ExitCode);
+        Assert.True(took < TimeSpan.FromSeconds(15), $"shutdown took {took}");
+
+        var after = await harness.ExecutionsAsync(ids);
+        Assert.All(after.Where(e => running.Contains(e.Id)), e => Assert.Equal(ExecutionStatus.Succeeded, e.Status));
+        // Shutdown stops intake: at most the two in-flight plus a batch read in the same instant finished.
+        Assert.True(after.Count(e => e.Status == ExecutionStatus.Queued) >= 2, string.Join(",", after.Select(e => e.Status)));
+        Assert.Contains("stopping", worker.Log);
+    }
+
+    [Fact]
+    public async Task Work_left_by_an_expired_grace_period_is_reclaimed_by_another_worker()
+    {
+        await using var harness = await QueueHarness.CreateAsync(redis);
+        var workflow = await harness.CreateWorkflowAsync(waitMs: 4000);
+        var ids = await harness.EnqueueAsync(workflow, 2);
+
+        var first = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 2, graceSeconds: 1), harness.Data.Path);
+        await harness.WaitUntilAsync(ids, e => e.All(x => x.Status == ExecutionStatus.Running), TimeSpan.FromSeconds(20));
+        await first.TerminateAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, first.ExitCode);
+        await first.DisposeAsync();
+
+        var interrupted = await harness.ExecutionsAsync(ids);
+        Assert.All(interrupted, e => Assert.Equal(ExecutionStatus.Running, e.Status));
+        Assert.Equal(2, (await harness.StreamStateAsync()).Pending);
+
+        await using var second = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 2, graceSeconds: 1), harness.Data.Path);
+        var final = await harness.WaitUntilAsync(ids, e => e.All(x => x.Status.IsTerminal()), TimeSpan.FromSeconds(40));
+        Assert.All(final, e => Assert.Equal((ExecutionStatus.Succeeded, 2), (e.Status, e.Attempts)));
+        Assert.Equal((0L, 0L, 0L), await harness.StreamStateAsync());
+    }
+}
