@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test of the repository. On a fresh Debian machine with the .NET SDK and Node.js it first installs
+# what is missing (redis-server; needs root for apt-get). Prints "N passed, N failed, N skipped" at the end.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+if ((${#need_apt[@]})); then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "== installing ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing: ${need_apt[*]} (run as root or install them: apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== build"
+dotnet build Infra.sln -c Release --nologo -v quiet
+
+echo "== publish check (the Dockerfile's publish step; no Docker engine is needed here)"
+dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/publish" -p:UseAppHost=false --nologo -v quiet
+test -f "$work/publish/Workflows.Service.dll" || { echo "publish produced no Workflows.Service.dll" >&2; exit 1; }
+
+echo "== tests"
+status=0
+dotnet test Infra.sln -c Release --no-build --nologo --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory "$work/results" || status=$?
+
+# One closing line over all test projects, from the TRX counters.
+passed=0 failed=0 skipped=0
+for trx in "$work"/results/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  attr() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(attr passed)))
+  failed=$((failed + $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted)))
+  skipped=$((skipped + $(attr total) - $(attr executed)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo
+echo "Total: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
