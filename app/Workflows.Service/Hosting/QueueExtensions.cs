@@ -65,6 +65,7 @@ public static class QueueExtensions
         var redisConfig = ConfigurationOptions.Parse(redis.ConnectionString!);
         redisConfig.AbortOnConnectFail = false; // start even while Redis is away; readiness reports it
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfig));
+        services.AddHostedService<RedisWarmup>();
         services.AddSingleton<RedisStreamQueue>();
         services.AddSingleton<IExecutionQueue>(sp => sp.GetRequiredService<RedisStreamQueue>());
         services.AddSingleton<ICancellationBroadcaster>(sp => sp.GetRequiredService<RedisStreamQueue>());
@@ -74,6 +75,27 @@ public static class QueueExtensions
             HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         return builder;
     }
+}
+
+/// <summary>
+/// Connects to Redis before the server takes traffic. Left to the first request, the synchronous connect would
+/// block one thread-pool thread per concurrent request until the pool grows (seconds of latency under load).
+/// </summary>
+internal sealed class RedisWarmup(IConnectionMultiplexer redis, ILogger<RedisWarmup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        try
+        {
+            await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(5), ct);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Redis is not reachable at start-up; readiness reports it until it is");
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>What this process is, for logs and the start-up banner.</summary>

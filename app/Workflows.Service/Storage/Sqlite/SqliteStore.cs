@@ -5,11 +5,15 @@ using Workflows.Core.Ports;
 namespace Workflows.Service.Storage.Sqlite;
 
 /// <summary>
-/// The embedded store: one SQLite file in WAL mode. Writes that read first run in IMMEDIATE transactions so
-/// concurrent writers serialize instead of failing on lock upgrades. Timestamps are stored as Unix milliseconds.
+/// The embedded store: one SQLite file in WAL mode (readers never wait for the writer). SQLite has one writer at a
+/// time, and Microsoft.Data.Sqlite waits for a busy lock by sleeping on a thread-pool thread; so writes from this
+/// process queue on an async gate instead, and only writers in other processes (an API and a worker sharing the
+/// file) ever meet a busy lock. Writes that read first run in IMMEDIATE transactions. Timestamps are Unix ms.
 /// </summary>
-public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer
+public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer, IDisposable
 {
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
         DataSource = databasePath,
@@ -48,7 +52,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
 
     public async Task InsertAsync(Workflow workflow, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         try
         {
             await ExecuteAsync(db, """
@@ -71,7 +76,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
     public async Task<Workflow?> UpdateAsync(Workflow workflow, long expectedVersion, CancellationToken ct)
     {
         var stored = workflow with { Version = expectedVersion + 1 };
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         var changed = await ExecuteAsync(db, """
             UPDATE workflows SET name = $name, owner = $owner, active = $active, version = $version,
                 updated_at = $updated, document = $doc
@@ -85,7 +91,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
 
     async Task<bool> IWorkflowStore.DeleteAsync(string id, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         return await ExecuteAsync(db, "DELETE FROM workflows WHERE id = $id", ct, ("$id", id)) == 1;
     }
 
@@ -116,7 +123,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
 
     public async Task InsertAsync(Execution execution, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         try
         {
             await ExecuteAsync(db, """
@@ -138,7 +146,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
 
     public async Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         await using var tx = db.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: take the write lock before reading
         await using var read = Command(db, "SELECT document FROM executions WHERE id = $id", ("$id", id));
         read.Transaction = tx;
@@ -157,7 +166,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
 
     public async Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         var changed = await ExecuteAsync(db, """
             UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc
             WHERE id = $id AND status IN ('queued', 'running')
@@ -167,7 +177,8 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
 
     async Task<bool> IExecutionStore.DeleteAsync(string id, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
         return await ExecuteAsync(db, "DELETE FROM executions WHERE id = $id", ct, ("$id", id)) == 1;
     }
 
@@ -213,6 +224,37 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
         await db.OpenAsync(ct);
         return db;
     }
+
+    /// <summary>A connection for writing, held together with this process's write gate until disposed.</summary>
+    private async Task<WriteLease> WriteAsync(CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            var db = await OpenAsync(ct);
+            // WAL + NORMAL: durable across process crashes; the last commits can be lost only on power loss.
+            await ExecuteAsync(db, "PRAGMA synchronous = NORMAL", ct);
+            return new WriteLease(db, _writeGate);
+        }
+        catch
+        {
+            _writeGate.Release();
+            throw;
+        }
+    }
+
+    private sealed class WriteLease(SqliteConnection db, SemaphoreSlim gate) : IAsyncDisposable
+    {
+        public SqliteConnection Db => db;
+
+        public async ValueTask DisposeAsync()
+        {
+            await db.DisposeAsync();
+            gate.Release();
+        }
+    }
+
+    public void Dispose() => _writeGate.Dispose();
 
     private static SqliteCommand Command(SqliteConnection db, string sql, params (string Name, object? Value)[] args)
     {

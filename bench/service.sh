@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Benchmark, not a test: the workflow service on this machine.
+#  1. end-to-end executions/s of ONE worker process in queue mode (Redis Streams, SQLite), one-node `set` workflow:
+#     N executions are queued through the API first, then the worker is started and timed until the stream is empty.
+#  2. GET /api/workflows requests/s and p95 latency at 100 connections (hey), API role alone.
+# Prints each run and the median of 3, with the machine. Usage: bench/service.sh [executions=3000] [seconds=15]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-3000}  # a multiple of 25: hey gives each of its 25 connections N/25 requests
+SECONDS_GET=${2:-15}
+RUNS=3
+
+need=()
+for tool in redis-server:redis-server hey:hey sqlite3:sqlite3 jq:jq; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+if ((${#need[@]})); then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+  || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+echo "== publishing Release build"
+dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet
+
+KEY=bench-key
+HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
+pids+=($!)
+sleep 0.5
+
+start_service() { # role port datadir logfile
+  ASPNETCORE_URLS="http://127.0.0.1:$2" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  Workflows__Role="$1" Workflows__ExecutionMode=queue Redis__ConnectionString="127.0.0.1:$REDIS_PORT" \
+  Storage__DataDirectory="$3" Queue__MaxBacklog=1000000 \
+  Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Sha256="$HASH" Auth__ApiKeys__0__Scopes__0=read Auth__ApiKeys__0__Scopes__1=write \
+  dotnet "$work/app/Workflows.Service.dll" >"$4" 2>&1 &
+  pids+=($!)
+  echo $! >"$work/last.pid"
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$2/api/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "service did not start; log:" >&2; cat "$4" >&2; exit 1
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+exec_rates=() get_rps=() get_p95=() post_rps=() post_p95=()
+for run in $(seq 1 $RUNS); do
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+  data="$work/data$run"; mkdir -p "$data"
+  api_port=$(free_port)
+  start_service api "$api_port" "$data" "$work/api$run.log"; api_pid=$(cat "$work/last.pid")
+  base="http://127.0.0.1:$api_port"
+
+  wf=$(curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
+    -d '{"name":"bench","active":true,"nodes":[{"id":"calc","type":"set","parameters":{"values":{"doubled":"{{ $input.n * 2 }}"}}}]}' | jq -r .id)
+  for i in $(seq 1 49); do
+    curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
+      -d "{\"name\":\"seed-$i\",\"nodes\":[{\"id\":\"s\",\"type\":\"set\",\"parameters\":{\"values\":{}}}]}" >/dev/null
+  done
+
+  # Queue N executions (the source document's load-test call), worker not running yet.
+  enqueue=$(hey -n "$N" -c 25 -m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute")
+  accepted=$(echo "$enqueue" | awk '/\[202\]/ {print $2}')
+  [ "$accepted" = "$N" ] || { echo "only ${accepted:-0} of $N executions were accepted:"; echo "$enqueue"; tail -50 "$work/api$run.log"; exit 1; }
+
+  post_rps+=("$(echo "$enqueue" | awk '/Requests\/sec/ {print $2}')")
+  post_p95+=("$(echo "$enqueue" | awk '/ 95% in / {print $3 * 1000}')")
+
+  worker_port=$(free_port)
+  start_service worker "$worker_port" "$data" "$work/worker$run.log"; worker_pid=$(cat "$work/last.pid")
+  t0=$(date +%s.%N)
+  while [ "$(redis-cli -p "$REDIS_PORT" xlen workflows:executions)" != "0" ]; do sleep 0.02; done
+  t1=$(date +%s.%N)
+  ok=$(sqlite3 "$data/workflows.db" "select count(*) from executions where status='succeeded'")
+  [ "$ok" = "$N" ] || { echo "only $ok of $N executions succeeded"; exit 1; }
+  rate=$(echo "$N / ($t1 - $t0)" | bc -l)
+  exec_rates+=("$rate")
+  kill "$worker_pid"; wait "$worker_pid" 2>/dev/null || true
+
+  get=$(hey -z "${SECONDS_GET}s" -c 100 -H "X-Api-Key: $KEY" "$base/api/workflows")
+  rps=$(echo "$get" | awk '/Requests\/sec/ {print $2}')
+  p95=$(echo "$get" | awk '/ 95% in / {print $3 * 1000}')
+  non200=$(echo "$get" | awk '/^  \[[0-9]+\]/ && $1 != "[200]" {s += $2} END {print s + 0}')
+  [ "$non200" = "0" ] || { echo "GET returned $non200 non-200 answers"; echo "$get"; exit 1; }
+  get_rps+=("$rps"); get_p95+=("$p95")
+  kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
+
+  printf 'run %d: executions/s %.0f (%d in %.2f s) | POST execute %.0f req/s, p95 %.1f ms (25 conn) | GET /api/workflows %.0f req/s, p95 %.1f ms\n' \
+    "$run" "$rate" "$N" "$(echo "$t1 - $t0" | bc -l)" "${post_rps[-1]}" "${post_p95[-1]}" "$rps" "$p95"
+done
+
+echo
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "dotnet $(dotnet --version), redis $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
+printf 'median of %d: executions/s %.0f (one worker, concurrency 8, queue mode, SQLite)\n' "$RUNS" "$(printf '%s\n' "${exec_rates[@]}" | median)"
+printf '             POST /api/workflows/{id}/execute %.0f req/s, p95 %.1f ms at 25 connections\n' "$(printf '%s\n' "${post_rps[@]}" | median)" "$(printf '%s\n' "${post_p95[@]}" | median)"
+printf '             GET /api/workflows %.0f req/s, p95 %.1f ms at 100 connections\n' "$(printf '%s\n' "${get_rps[@]}" | median)" "$(printf '%s\n' "${get_p95[@]}" | median)"
