@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Infra.Stacks.Settings;
+
+/// <summary>Range and cross-field rules, each reported with its key path.</summary>
+public static partial class SettingsValidator
+{
+    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-\d$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")]
+    private static partial Regex CertificatePattern();
+
+    public static IReadOnlyList<SettingsError> Validate(EnvironmentSettings s, string expectedName)
+    {
+        var errors = new List<SettingsError>();
+        void Check(bool ok, string path, string message) { if (!ok) errors.Add(new SettingsError(path, message)); }
+        void Range(double value, double min, double max, string path) =>
+            Check(value >= min && value <= max, path, $"{value} is outside {min}–{max}");
+
+        Check(s.Name == expectedName, "name", $"'{s.Name}' must match the file name '{expectedName}'");
+        Check(Regex.IsMatch(s.Name, "^[a-z][a-z0-9-]{0,15}$"), "name", "must be 1–16 lower-case letters, digits or dashes, starting with a letter");
+
+        Check(RegionPattern().IsMatch(s.Aws.Region), "aws.region", $"'{s.Aws.Region}' is not an AWS region name such as eu-west-1");
+        Check(s.Aws.Account is null || Regex.IsMatch(s.Aws.Account, @"^\d{12}$"), "aws.account", $"'{s.Aws.Account}' is not a 12-digit account id");
+        Check(s.Aws.AvailabilityZones.Count is >= 2 and <= 6, "aws.availabilityZones", "must list 2 to 6 zones (an ALB needs two)");
+        for (var i = 0; i < s.Aws.AvailabilityZones.Count; i++)
+            Check(s.Aws.AvailabilityZones[i]?.StartsWith(s.Aws.Region, StringComparison.Ordinal) == true && s.Aws.AvailabilityZones[i].Length == s.Aws.Region.Length + 1,
+                $"aws.availabilityZones[{i}]", $"'{s.Aws.AvailabilityZones[i]}' is not a zone of {s.Aws.Region}");
+        Check(s.Aws.AvailabilityZones.Distinct().Count() == s.Aws.AvailabilityZones.Count, "aws.availabilityZones", "lists a zone twice");
+
+        var cidr = s.Network.Cidr.Split('/');
+        Check(cidr.Length == 2 && IPAddress.TryParse(cidr[0], out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+              && int.TryParse(cidr[1], out var prefix) && prefix == 16,
+            "network.cidr", $"'{s.Network.Cidr}' must be an IPv4 /16 CIDR (the subnet plan is sized for it)");
+        Range(s.Network.NatGateways, 1, s.Aws.AvailabilityZones.Count, "network.natGateways");
+        Check(Common.RetentionPeriods.AllowedDays.Contains(s.Network.FlowLogRetentionDays),
+            "network.flowLogRetentionDays", $"{s.Network.FlowLogRetentionDays} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)");
+
+        Range(s.Service.ShutdownGraceSeconds, 0, 3600, "service.shutdownGraceSeconds");
+        Range(s.Service.Port, 1024, 65535, "service.port");
+
+        Check(s.Web.MinCapacity >= 1, "web.minCapacity", "must be at least 1");
+        Check(s.Web.MinCapacity <= s.Web.MaxCapacity, "web.minCapacity", $"must not exceed web.maxCapacity ({s.Web.MinCapacity} > {s.Web.MaxCapacity})");
+        Check(s.Web.DesiredCapacity >= s.Web.MinCapacity && s.Web.DesiredCapacity <= s.Web.MaxCapacity, "web.desiredCapacity",
+            $"{s.Web.DesiredCapacity} must be between web.minCapacity ({s.Web.MinCapacity}) and web.maxCapacity ({s.Web.MaxCapacity})");
+        Range(s.Web.MaxCapacity, 1, 100, "web.maxCapacity");
+        Range(s.Web.CpuTargetPercent, 1, 100, "web.cpuTargetPercent");
+        Range(s.Web.RequestsPerTarget, 1, 1_000_000, "web.requestsPerTarget");
+        Range(s.Web.HealthCheckGraceSeconds, 0, 7200, "web.healthCheckGraceSeconds");
+        Range(s.Web.VolumeSizeGiB, 8, 1024, "web.volumeSizeGiB");
+        Range(s.Web.IdleTimeoutSeconds, 1, 4000, "web.idleTimeoutSeconds");
+        Check(Regex.IsMatch(s.Web.InstanceType, @"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "web.instanceType", $"'{s.Web.InstanceType}' is not an EC2 instance type such as t3.small");
+        Check(s.Web.CertificateArn is null || CertificatePattern().IsMatch(s.Web.CertificateArn), "web.certificateArn", $"'{s.Web.CertificateArn}' is not an ACM certificate ARN");
+
+        Check(s.Edge.OriginProtocol != OriginProtocol.HttpsOnly || s.Web.CertificateArn is not null, "edge.originProtocol",
+            "https-only needs web.certificateArn (the ALB's HTTPS listener)");
+        Check(s.Edge.OriginProtocol != OriginProtocol.HttpsOnly || !string.IsNullOrWhiteSpace(s.Edge.OriginDomainName), "edge.originDomainName",
+            "is required with https-only: CloudFront checks the origin's certificate against this name (CNAME it to the ALB)");
+        Check(new[] { "PriceClass_100", "PriceClass_200", "PriceClass_All" }.Contains(s.Edge.PriceClass), "edge.priceClass", $"'{s.Edge.PriceClass}' is not PriceClass_100, PriceClass_200 or PriceClass_All");
+        Check(s.Edge.NotFoundPagePath is null || s.Edge.NotFoundPagePath.StartsWith('/'), "edge.notFoundPagePath", "must start with /");
+        Range(s.Edge.NotFoundCacheSeconds, 0, 86_400, "edge.notFoundCacheSeconds");
+        Range(s.Edge.StaticAssetsTtlDays, 1, 365, "edge.staticAssetsTtlDays");
+
+        Check(s.Cache.NodeType.StartsWith("cache.", StringComparison.Ordinal), "cache.nodeType", $"'{s.Cache.NodeType}' is not an ElastiCache node type such as cache.t4g.small");
+        Range(s.Cache.Replicas, 0, 5, "cache.replicas");
+        Range(s.Cache.SnapshotRetentionDays, 0, 35, "cache.snapshotRetentionDays");
+        Check(s.Cache.Replicas == 0 || s.Aws.AvailabilityZones.Count >= 2, "cache.replicas", "automatic failover needs two zones");
+
+        Check(Regex.IsMatch(s.Database.InstanceType, @"^[a-z0-9]+\.[a-z0-9]+$"), "database.instanceType", $"'{s.Database.InstanceType}' is not an instance type such as r6g.large");
+        Range(s.Database.Instances, 1, 16, "database.instances");
+        Range(s.Database.BackupRetentionDays, 1, 35, "database.backupRetentionDays");
+
+        if (s.Production)
+        {
+            // What a production environment must have; the guardrail tests check the synthesized templates too.
+            Check(s.Database.DeletionProtection, "database.deletionProtection", "must be true in production");
+            Check(s.Database.BackupRetentionDays >= 7, "database.backupRetentionDays", "must be at least 7 in production");
+            Check(s.Database.Instances >= 2, "database.instances", "must be at least 2 in production (a reader to fail over to)");
+            Check(s.Cache.Replicas >= 1, "cache.replicas", "must be at least 1 in production (automatic failover)");
+            Check(s.Cache.SnapshotRetentionDays >= 1, "cache.snapshotRetentionDays", "must be at least 1 in production");
+            Check(s.Edge.OriginProtocol == OriginProtocol.HttpsOnly, "edge.originProtocol", "must be https-only in production");
+            Check(s.Web.AccessLogs, "web.accessLogs", "must be true in production");
+            Check(s.Web.MinCapacity >= 2, "web.minCapacity", "must be at least 2 in production (one per zone)");
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,134 @@
+using Amazon.CDK;
+using Constructs;
+using Infra.Stacks.Common;
+using Infra.Stacks.Data;
+using Infra.Stacks.Edge;
+using Infra.Stacks.Network;
+using Infra.Stacks.Observability;
+using Infra.Stacks.Settings;
+using Infra.Stacks.WebTier;
+
+namespace Infra.Stacks.Stacks;
+
+/// <summary>Where the program finds the repository's files (the Dockerfile's context).</summary>
+public sealed record AppPaths(string RepositoryRoot)
+{
+    /// <summary>Walks up from <paramref name="start"/> to the folder holding Infra.sln.</summary>
+    public static AppPaths Find(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Infra.sln"))) return new AppPaths(dir.FullName);
+        throw new DirectoryNotFoundException($"No Infra.sln above {start}: run from inside the repository.");
+    }
+}
+
+/// <summary>
+/// One environment's stacks: network → data → web → edge, plus observability. Split by concern and lifecycle:
+/// data stacks change rarely and carry deletion protection; web and edge deploy with every release.
+/// </summary>
+public sealed class PlatformStacks
+{
+    public NetworkStack Network { get; }
+    public DataStack Data { get; }
+    public WebStack Web { get; }
+    public EdgeStack Edge { get; }
+    public ObservabilityStack Observability { get; }
+    public IReadOnlyList<Stack> All => [Network, Data, Web, Edge, Observability];
+
+    public PlatformStacks(Construct scope, EnvironmentSettings settings, AppPaths paths)
+    {
+        var props = (string concern, string description) => new StackProps
+        {
+            StackName = $"workflows-{settings.Name}-{concern}",
+            Description = $"Workflow platform, {settings.Name}: {description}",
+            Env = new Amazon.CDK.Environment { Region = settings.Aws.Region, Account = settings.Aws.Account },
+            TerminationProtection = settings.Production,
+        };
+        Network = new NetworkStack(scope, $"{settings.Name}-network", props("network", "VPC over three subnet tiers"), settings);
+        Data = new DataStack(scope, $"{settings.Name}-data", props("data", "ElastiCache Redis and DocumentDB"), settings, Network.Network);
+        Web = new WebStack(scope, $"{settings.Name}-web", props("web", "API instances behind an ALB"), settings, Network.Network, Data, paths);
+        Edge = new EdgeStack(scope, $"{settings.Name}-edge", props("edge", "CloudFront"), settings, Web.Tier);
+        Observability = new ObservabilityStack(scope, $"{settings.Name}-observability", props("observability", "alarms and dashboard"), settings, Web.Tier, Data);
+
+        foreach (var stack in All)
+        {
+            Tags.Of(stack).Add("application", "workflows");
+            Tags.Of(stack).Add("environment", settings.Name);
+        }
+    }
+}
+
+public sealed class NetworkStack : Stack
+{
+    public NetworkConstruct Network { get; }
+
+    public NetworkStack(Construct scope, string id, StackProps props, EnvironmentSettings settings) : base(scope, id, props)
+    {
+        Network = new NetworkConstruct(this, "Network", settings);
+        _ = new CfnOutput(this, "VpcId", new CfnOutputProps { Value = Network.Vpc.VpcId });
+    }
+}
+
+public sealed class DataStack : Stack
+{
+    public CacheConstruct Cache { get; }
+    public DatabaseConstruct Database { get; }
+
+    public DataStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, NetworkConstruct network) : base(scope, id, props)
+    {
+        Cache = new CacheConstruct(this, "Cache", settings, network.Vpc, network.DataSubnets);
+        Database = new DatabaseConstruct(this, "Database", settings, network.Vpc, network.DataSubnets);
+
+        Output("RedisPrimaryEndpoint", Cache.PrimaryEndpoint);
+        Output("RedisReaderEndpoint", Cache.ReaderEndpoint);
+        Output("RedisAuthTokenSecretArn", Cache.AuthToken.SecretArn);
+        Output("DocumentDbEndpoint", Database.Cluster.ClusterEndpoint.Hostname);
+        Output("DocumentDbReaderEndpoint", Database.Cluster.ClusterReadEndpoint.Hostname);
+        Output("DocumentDbSecretArn", Database.Cluster.Secret!.SecretArn);
+    }
+
+    private void Output(string id, string value) => _ = new CfnOutput(this, id, new CfnOutputProps { Value = value });
+}
+
+public sealed class WebStack : Stack
+{
+    public WebTierConstruct Tier { get; }
+
+    public WebStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, NetworkConstruct network, DataStack data, AppPaths paths)
+        : base(scope, id, props)
+    {
+        var image = new ServiceImage(this, "Image", settings.Service, paths.RepositoryRoot);
+        Tier = new WebTierConstruct(this, "Web", settings, network.Vpc, network.PublicSubnets, network.AppSubnets,
+            new WebTierDependencies(data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!),
+            image);
+        StoreAccess.Allow(this, "ApiToRedis", data.Cache.SecurityGroup, Tier.InstanceSecurityGroup, CacheConstruct.Port, "API instances to Redis");
+        StoreAccess.Allow(this, "ApiToDocumentDb", data.Database.SecurityGroup, Tier.InstanceSecurityGroup, DatabaseConstruct.Port, "API instances to DocumentDB");
+
+        _ = new CfnOutput(this, "LoadBalancerDnsName", new CfnOutputProps { Value = Tier.LoadBalancer.LoadBalancerDnsName });
+        _ = new CfnOutput(this, "ApiKeySecretArn", new CfnOutputProps { Value = Tier.ApiKey.SecretArn });
+        _ = new CfnOutput(this, "OriginSecretArn", new CfnOutputProps { Value = Tier.OriginSecret.SecretArn });
+    }
+}
+
+public sealed class EdgeStack : Stack
+{
+    public EdgeConstruct Edge { get; }
+
+    public EdgeStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, WebTierConstruct web) : base(scope, id, props)
+    {
+        Edge = new EdgeConstruct(this, "Edge", settings, web.LoadBalancer.LoadBalancerDnsName, web.OriginSecret);
+        _ = new CfnOutput(this, "CloudFrontDomainName", new CfnOutputProps { Value = Edge.Distribution.DistributionDomainName });
+    }
+}
+
+public sealed class ObservabilityStack : Stack
+{
+    public ObservabilityConstruct Observability { get; }
+
+    public ObservabilityStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, WebTierConstruct web, DataStack data)
+        : base(scope, id, props)
+    {
+        Observability = new ObservabilityConstruct(this, "Observability", settings, web, data.Cache, data.Database);
+        _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = Observability.AlarmTopic.TopicArn });
+    }
+}

@@ -1,0 +1,283 @@
+using System.Reflection;
+using Amazon.CDK;
+using Amazon.CDK.AWS.AutoScaling;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SecretsManager;
+using Amazon.CDK.CustomResources;
+using Constructs;
+using Infra.Stacks.Settings;
+using AsgHealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
+using Ec2BlockDevice = Amazon.CDK.AWS.EC2.BlockDevice;
+using Ec2BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
+using Ec2EbsDeviceOptions = Amazon.CDK.AWS.EC2.EbsDeviceOptions;
+using Ec2EbsDeviceVolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType;
+using TargetHealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
+
+namespace Infra.Stacks.WebTier;
+
+/// <summary>What the web tier needs from the data tier.</summary>
+public sealed record WebTierDependencies(
+    string RedisHost, ISecret RedisAuthToken, string DatabaseHost, ISecret DatabaseSecret);
+
+/// <summary>
+/// The API role on EC2: an Auto Scaling Group (launch template, IMDSv2 only, encrypted gp3 root volume, least-privilege
+/// instance role) behind an internet-facing ALB, target tracking on CPU and on requests per target, rolling updates
+/// that wait for each new instance to report ready. The ALB answers only CloudFront: its security group admits the
+/// CloudFront origin-facing prefix list, and its listener forwards only requests carrying the secret origin header.
+/// </summary>
+public sealed class WebTierConstruct : Construct
+{
+    public const string OriginHeader = "X-Origin-Verify";
+
+    public ApplicationLoadBalancer LoadBalancer { get; }
+    public ApplicationTargetGroup TargetGroup { get; }
+    public AutoScalingGroup Group { get; }
+    public SecurityGroup InstanceSecurityGroup { get; }
+    public Role InstanceRole { get; }
+    public Secret OriginSecret { get; }
+    public Secret ApiKey { get; }
+    public LogGroup Logs { get; }
+    public IBucket? AccessLogs { get; }
+    public IReadOnlyList<ScalingRule> ScalingRules { get; }
+
+    public WebTierConstruct(Construct scope, string id, EnvironmentSettings settings, IVpc vpc, SubnetSelection publicSubnets,
+        SubnetSelection appSubnets, WebTierDependencies deps, ServiceImage image) : base(scope, id)
+    {
+        var web = settings.Web;
+        var https = web.CertificateArn is not null;
+        var stack = Stack.Of(this);
+
+        OriginSecret = new Secret(this, "OriginSecret", new SecretProps
+        {
+            Description = $"{settings.Name}: header value CloudFront sends and the ALB requires ({OriginHeader})",
+            GenerateSecretString = new SecretStringGenerator { PasswordLength = 48, ExcludePunctuation = true }, // ALB treats * and ? as wildcards
+        });
+        ApiKey = new Secret(this, "ApiKey", new SecretProps
+        {
+            Description = $"{settings.Name}: API key with read and write scopes; instances configure only its SHA-256",
+            GenerateSecretString = new SecretStringGenerator { PasswordLength = 40, ExcludePunctuation = true },
+        });
+        Logs = new LogGroup(this, "ServiceLogs", new LogGroupProps
+        {
+            Retention = RetentionDays.ONE_MONTH,
+            RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
+
+        // ---- load balancer ----
+        var albSecurityGroup = new SecurityGroup(this, "AlbSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = vpc, AllowAllOutbound = false, Description = $"{settings.Name} ALB: CloudFront origin-facing addresses only",
+        });
+        var listenerPort = https ? 443 : 80;
+        albSecurityGroup.AddIngressRule(Peer.PrefixList(CloudFrontPrefixListId()), Port.Tcp(listenerPort), "CloudFront origin-facing");
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "Alb", new ApplicationLoadBalancerProps
+        {
+            Vpc = vpc,
+            VpcSubnets = publicSubnets,
+            InternetFacing = true,
+            SecurityGroup = albSecurityGroup,
+            IdleTimeout = Duration.Seconds(web.IdleTimeoutSeconds),
+            DropInvalidHeaderFields = true,
+            DeletionProtection = settings.Production,
+        });
+        if (web.AccessLogs)
+        {
+            var bucket = new Bucket(this, "AccessLogs", new BucketProps
+            {
+                Encryption = BucketEncryption.S3_MANAGED, // ALB log delivery does not support KMS keys
+                BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+                EnforceSSL = true,
+                Versioned = false,
+                LifecycleRules = [new LifecycleRule { Expiration = Duration.Days(web.AccessLogRetentionDays) }],
+                RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+                AutoDeleteObjects = !settings.Production,
+            });
+            LoadBalancer.LogAccessLogs(bucket, "alb");
+            AccessLogs = bucket;
+        }
+
+        // ---- instances ----
+        InstanceSecurityGroup = new SecurityGroup(this, "InstanceSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = vpc, AllowAllOutbound = true, Description = $"{settings.Name} API instances: the ALB only",
+        });
+        InstanceRole = new Role(this, "InstanceRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Description = $"{settings.Name} API instances: read their secrets, pull the image, write logs",
+            ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")], // Session Manager, no SSH
+        });
+        deps.RedisAuthToken.GrantRead(InstanceRole);
+        deps.DatabaseSecret.GrantRead(InstanceRole);
+        ApiKey.GrantRead(InstanceRole);
+        image.GrantPull(InstanceRole);
+        Logs.GrantWrite(InstanceRole);
+
+        var userData = UserData.ForLinux();
+        var launchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
+        {
+            UserData = userData,
+            MachineImage = MachineImage.LatestAmazonLinux2023(), // an SSM parameter resolved at deploy time, not a lookup
+            InstanceType = new InstanceType(web.InstanceType),
+            RequireImdsv2 = true,
+            HttpPutResponseHopLimit = 1, // containers cannot reach the instance's credentials
+            SecurityGroup = InstanceSecurityGroup,
+            Role = InstanceRole,
+            BlockDevices =
+            [
+                new Ec2BlockDevice
+                {
+                    DeviceName = "/dev/xvda",
+                    Volume = Ec2BlockDeviceVolume.Ebs(web.VolumeSizeGiB, new Ec2EbsDeviceOptions
+                    {
+                        VolumeType = Ec2EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true,
+                    }),
+                },
+            ],
+        });
+
+        Group = new AutoScalingGroup(this, "Group", new AutoScalingGroupProps
+        {
+            Vpc = vpc,
+            VpcSubnets = appSubnets,
+            LaunchTemplate = launchTemplate,
+            MinCapacity = web.MinCapacity,
+            MaxCapacity = web.MaxCapacity,
+            DesiredCapacity = web.DesiredCapacity,
+            HealthCheck = AsgHealthCheck.Elb(new ElbHealthCheckOptions { Grace = Duration.Seconds(web.HealthCheckGraceSeconds) }),
+            // New instances signal once /api/health/ready answers; CloudFormation replaces one at a time and rolls back on failure.
+            Signals = Signals.WaitForMinCapacity(new SignalsOptions { Timeout = Duration.Minutes(15) }),
+            UpdatePolicy = UpdatePolicy.RollingUpdate(new RollingUpdateOptions
+            {
+                MaxBatchSize = 1,
+                MinInstancesInService = Math.Min(web.DesiredCapacity, Math.Max(0, web.MaxCapacity - 1)),
+                WaitOnResourceSignals = true,
+                PauseTime = Duration.Minutes(15),
+            }),
+            GroupMetrics = [GroupMetrics.All()],
+        });
+        // desiredCapacity resets the group's size on each deploy; intended: the settings file is the source of truth.
+        Amazon.CDK.Annotations.Of(Group).AcknowledgeWarning("@aws-cdk/aws-autoscaling:desiredCapacitySet", "the settings file owns the size");
+
+        var groupLogicalId = stack.GetLogicalId((CfnElement)Group.Node.DefaultChild!);
+        userData.AddCommands(BootScript(new Dictionary<string, string>
+        {
+            ["REGION"] = stack.Region,
+            ["IMAGE"] = image.Uri,
+            ["PORT"] = settings.Service.Port.ToString(),
+            ["GRACE"] = settings.Service.ShutdownGraceSeconds.ToString(),
+            ["LOG_GROUP"] = Logs.LogGroupName,
+            ["REDIS_HOST"] = deps.RedisHost,
+            ["REDIS_SECRET"] = deps.RedisAuthToken.SecretArn,
+            ["DB_HOST"] = deps.DatabaseHost,
+            ["DB_SECRET"] = deps.DatabaseSecret.SecretArn,
+            ["API_KEY_SECRET"] = ApiKey.SecretArn,
+            ["STACK"] = stack.StackName,
+            ["RESOURCE"] = groupLogicalId,
+        }));
+        Group.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["cloudformation:SignalResource"],
+            Resources = [stack.StackId],
+        }));
+
+        // ---- listeners and routing ----
+        TargetGroup = new ApplicationTargetGroup(this, "Targets", new ApplicationTargetGroupProps
+        {
+            Vpc = vpc,
+            Port = settings.Service.Port,
+            Protocol = ApplicationProtocol.HTTP,
+            TargetType = TargetType.INSTANCE,
+            Targets = [Group],
+            DeregistrationDelay = Duration.Seconds(Math.Min(settings.Service.ShutdownGraceSeconds, 30)),
+            HealthCheck = new TargetHealthCheck
+            {
+                Path = "/api/health", HealthyHttpCodes = "200", Interval = Duration.Seconds(15),
+                HealthyThresholdCount = 2, UnhealthyThresholdCount = 3,
+            },
+        });
+
+        var forbidden = ListenerAction.FixedResponse(403, new FixedResponseOptions { ContentType = "text/plain", MessageBody = "Forbidden" });
+        ApplicationListener listener;
+        if (https)
+        {
+            LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
+            {
+                Port = 80, Open = false,
+                DefaultAction = ListenerAction.Redirect(new RedirectOptions { Protocol = "HTTPS", Port = "443", Permanent = true }),
+            });
+            listener = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
+            {
+                Port = 443, Open = false, SslPolicy = SslPolicy.RECOMMENDED_TLS, // TLS 1.2 and 1.3
+                Certificates = [ListenerCertificate.FromArn(web.CertificateArn!)],
+                DefaultAction = forbidden,
+            });
+        }
+        else
+        {
+            listener = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false, DefaultAction = forbidden });
+        }
+        listener.AddTargetGroups("FromCloudFront", new AddApplicationTargetGroupsProps
+        {
+            Priority = 10,
+            Conditions = [ListenerCondition.HttpHeader(OriginHeader, [OriginSecret.SecretValue.UnsafeUnwrap()])],
+            TargetGroups = [TargetGroup],
+        });
+
+        // ---- scaling (the source document's two target-tracking policies) ----
+        Group.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps { TargetUtilizationPercent = web.CpuTargetPercent });
+        Group.ScaleOnRequestCount("Requests", new RequestCountScalingProps { TargetRequestsPerMinute = web.RequestsPerTarget });
+        ScalingRules =
+        [
+            new ScalingRule("web", "target tracking", "ASGAverageCPUUtilization", $"{web.CpuTargetPercent} %"),
+            new ScalingRule("web", "target tracking", "ALBRequestCountPerTarget", $"{web.RequestsPerTarget} per target per minute"),
+        ];
+    }
+
+    /// <summary>
+    /// The CloudFront origin-facing managed prefix list id, found at deploy time (CDK 2.160 has no lookup-free way,
+    /// and hard-coding per-region ids would rot).
+    /// </summary>
+    private string CloudFrontPrefixListId()
+    {
+        var lookup = new AwsCustomResource(this, "CloudFrontPrefixList", new AwsCustomResourceProps
+        {
+            OnUpdate = new AwsSdkCall
+            {
+                Service = "EC2",
+                Action = "describeManagedPrefixLists",
+                Parameters = new Dictionary<string, object>
+                {
+                    ["Filters"] = new object[]
+                    {
+                        new Dictionary<string, object> { ["Name"] = "prefix-list-name", ["Values"] = new[] { "com.amazonaws.global.cloudfront.origin-facing" } },
+                    },
+                },
+                PhysicalResourceId = PhysicalResourceId.Of("cloudfront-origin-facing-prefix-list"),
+                OutputPaths = ["PrefixLists.0.PrefixListId"],
+            },
+            Policy = AwsCustomResourcePolicy.FromStatements(
+            [
+                new PolicyStatement(new PolicyStatementProps { Actions = ["ec2:DescribeManagedPrefixLists"], Resources = ["*"] }), // a Describe: no resource scoping exists
+            ]),
+            InstallLatestAwsSdk = false,
+        });
+        return lookup.GetResponseField("PrefixLists.0.PrefixListId");
+    }
+
+    private static string BootScript(IReadOnlyDictionary<string, string> values)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("boot.sh")!;
+        var script = new StreamReader(stream).ReadToEnd();
+        foreach (var (key, value) in values) script = script.Replace($"@@{key}@@", value);
+        return script;
+    }
+}
+
+/// <summary>One scaling rule, for the main command's table.</summary>
+public sealed record ScalingRule(string Tier, string Kind, string Metric, string Target);
