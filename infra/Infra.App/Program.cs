@@ -5,13 +5,18 @@ using Infra.Stacks.Stacks;
 
 // The IaC program's entry point. Synthesizes every environment in stacks/ (or the one named by --env, or by the
 // CDK CLI's `-c env=NAME`) into cdk.out/ with no AWS access, then prints a summary per environment.
-// Exit codes: 0 synthesized, 2 bad settings or arguments.
+// Exit codes: 0 synthesized and guardrails passed, 2 bad settings or arguments, 3 a guardrail broken.
 try
 {
     var options = CommandLine.Parse(args);
     var paths = AppPaths.Find(Directory.GetCurrentDirectory());
     var cliOutdir = System.Environment.GetEnvironmentVariable("CDK_OUTDIR"); // set when the CDK CLI runs us
-    var app = new App(new AppProps { Outdir = cliOutdir ?? Path.Combine(paths.RepositoryRoot, options.OutDir) });
+    var app = new App(new AppProps
+    {
+        Outdir = cliOutdir ?? Path.Combine(paths.RepositoryRoot, options.OutDir),
+        // Construct paths in resource metadata, as the CDK CLI turns on: the summary names rules by them.
+        Context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true },
+    });
 
     var only = options.Environment ?? app.Node.TryGetContext("env") as string;
     var environments = SettingsLoader.LoadAll(Path.Combine(paths.RepositoryRoot, options.StacksDir), only);
@@ -20,8 +25,22 @@ try
     var assembly = app.Synth();
     // Under the CDK CLI stdout is the CLI's; the summary goes to stderr there.
     var output = cliOutdir is null ? Console.Out : Console.Error;
-    foreach (var (settings, stacks) in built) Summary.Print(output, settings, stacks, assembly.Directory);
-    output.WriteLine($"Synthesized {built.Sum(b => b.Stacks.All.Count)} stacks into {assembly.Directory}");
+    var violations = 0;
+    foreach (var (settings, stacks) in built)
+    {
+        Summary.Print(output, settings, stacks, assembly.Directory);
+        foreach (var violation in Guardrails.Check(settings, stacks, assembly.Directory))
+        {
+            Console.Error.WriteLine($"guardrail broken: {violation}");
+            violations++;
+        }
+    }
+    if (violations > 0)
+    {
+        Console.Error.WriteLine($"{violations} guardrail violation(s): the templates in {assembly.Directory} must not be deployed.");
+        return 3;
+    }
+    output.WriteLine($"Synthesized {built.Sum(b => b.Stacks.All.Count)} stacks into {assembly.Directory}; guardrails passed.");
     return 0;
 }
 catch (SettingsException e)

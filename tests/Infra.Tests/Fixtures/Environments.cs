@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Amazon.CDK.Assertions;
+using Infra.Stacks.Guardrails;
+using Infra.Stacks.Settings;
+using Infra.Stacks.Stacks;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)] // one jsii runtime per process: keep calls serial
+
+namespace Infra.Tests.Fixtures;
+
+/// <summary>One synthesized environment: its settings, its stacks and their templates.</summary>
+public sealed class SynthesizedEnvironment(EnvironmentSettings settings, PlatformStacks stacks)
+{
+    private readonly ConcurrentDictionary<Stack, Template> _templates = new();
+
+    public EnvironmentSettings Settings { get; } = settings;
+    public PlatformStacks Stacks { get; } = stacks;
+
+    public Template Template(Stack stack) => _templates.GetOrAdd(stack, s => Amazon.CDK.Assertions.Template.FromStack(s));
+    public Template Network => Template(Stacks.Network);
+    public Template Data => Template(Stacks.Data);
+    public Template Web => Template(Stacks.Web);
+    public Template Edge => Template(Stacks.Edge);
+    public Template Observability => Template(Stacks.Observability);
+
+    public IReadOnlyList<SynthesizedTemplate> Templates =>
+        Stacks.All.Select(s => new SynthesizedTemplate(s.StackName, JsonNode.Parse(JsonSerializer.Serialize(Template(s).ToJSON()))!.AsObject())).ToList();
+
+    public IReadOnlyList<Violation> Violations => GuardrailRules.Check(Templates, Settings.Production);
+}
+
+/// <summary>Builds environments from the repository's real stacks/*.yaml (cached), or from edited settings.</summary>
+public static class Environments
+{
+    private static readonly ConcurrentDictionary<string, SynthesizedEnvironment> Cache = new();
+
+    public static AppPaths Paths { get; } = AppPaths.Find(AppContext.BaseDirectory);
+
+    public static string SettingsFile(string name) => Path.Combine(Paths.RepositoryRoot, "stacks", name + ".yaml");
+
+    public static EnvironmentSettings Settings(string name) => SettingsLoader.Load(SettingsFile(name));
+
+    /// <summary>The environment exactly as stacks/NAME.yaml declares it.</summary>
+    public static SynthesizedEnvironment Get(string name) => Cache.GetOrAdd(name, n => Build(Settings(n)));
+
+    /// <summary>A fresh build, optionally with settings the validator would refuse and constructs broken after the fact.</summary>
+    public static SynthesizedEnvironment Build(EnvironmentSettings settings, Action<PlatformStacks>? breakIt = null)
+    {
+        var app = new App(new AppProps { Context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true } });
+        var stacks = new PlatformStacks(app, settings, Paths);
+        breakIt?.Invoke(stacks);
+        return new SynthesizedEnvironment(settings, stacks);
+    }
+
+    public static TheoryData<string> Names => ["dev", "prod"];
+}
+
+/// <summary>Pattern helpers for Amazon.CDK.Assertions.</summary>
+public static class P
+{
+    public static Dictionary<string, object> Obj(params (string Key, object Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value);
+    public static object Like(params (string Key, object Value)[] entries) => Match.ObjectLike(Obj(entries));
+}
