@@ -166,7 +166,14 @@ public static partial class GuardrailRules
     private static string? ReferencedId(JsonNode? node) =>
         node?["Ref"]?.GetValue<string>()
         ?? (node?["Fn::GetAtt"] as JsonArray)?[0]?.GetValue<string>()
-        ?? (node?["Fn::ImportValue"]?.GetValue<string>() is { } export && ExportedId().Match(export) is { Success: true } m ? m.Groups[1].Value : null);
+        ?? (node?["Fn::ImportValue"]?.GetValue<string>() is { } export
+            ? ExportedId().Match(export) is { Success: true } r ? r.Groups[1].Value
+              : ExportedAttribute().Match(export) is { Success: true } a ? a.Groups[1].Value : null
+            : null);
+
+    // "<stack>:ExportsOutputFnGetAtt<logical id ending in 8 hex><Attribute><8 hex>"
+    [GeneratedRegex(@"ExportsOutputFnGetAtt([A-Za-z0-9]+?[0-9A-F]{8})[A-Za-z]+[0-9A-F]{8}$")]
+    private static partial Regex ExportedAttribute();
 
     private static bool IsDynamicSecret(JsonNode node) => node.ToJsonString().Contains("{{resolve:secretsmanager:", StringComparison.Ordinal);
 

@@ -61,6 +61,19 @@ public static class Environments
 /// <summary>Pattern helpers for Amazon.CDK.Assertions.</summary>
 public static class P
 {
+    /// <summary>Every resource of a type, as JSON, for checks the matchers cannot express (e.g. inside Fn::Join).</summary>
+    public static List<JsonObject> Resources(Template template, string type) =>
+        template.FindResources(type).Values.Select(r => JsonNode.Parse(JsonSerializer.Serialize(r))!.AsObject()).ToList();
+
+    /// <summary>Asserts that a property of every resource of a type is a Secrets Manager dynamic reference.</summary>
+    public static void ResolvesSecret(Template template, string type, string property)
+    {
+        var resources = Resources(template, type);
+        Assert.NotEmpty(resources);
+        foreach (var r in resources)
+            Assert.Contains("{{resolve:secretsmanager:", r["Properties"]![property]!.ToJsonString());
+    }
+
     public static Dictionary<string, object> Obj(params (string Key, object Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value);
     public static object Like(params (string Key, object Value)[] entries) => Match.ObjectLike(Obj(entries));
 }

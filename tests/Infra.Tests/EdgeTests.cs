@@ -1,0 +1,53 @@
+using Amazon.CDK.Assertions;
+using Infra.Tests.Fixtures;
+using static Infra.Tests.Fixtures.P;
+
+namespace Infra.Tests;
+
+public class EdgeTests
+{
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void CloudFront_follows_the_source_document(string env)
+    {
+        var e = Environments.Get(env);
+        var config = Resources(e.Edge, "AWS::CloudFront::Distribution").Single()["Properties"]!["DistributionConfig"]!;
+        var defaults = config["DefaultCacheBehavior"]!;
+        Assert.Equal("redirect-to-https", defaults["ViewerProtocolPolicy"]!.GetValue<string>());
+        Assert.Equal(7, defaults["AllowedMethods"]!.AsArray().Count);
+        Assert.Equal(["GET", "HEAD"], defaults["CachedMethods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.True(defaults["Compress"]!.GetValue<bool>());
+
+        var behaviors = config["CacheBehaviors"]!.AsArray().ToDictionary(b => b!["PathPattern"]!.GetValue<string>());
+        Assert.Equal("4135ea2d-6df8-44a3-9df3-4b5a84be39ad", behaviors["/api/*"]!["CachePolicyId"]!.GetValue<string>()); // CachingDisabled
+        Assert.Equal(7, behaviors["/api/*"]!["AllowedMethods"]!.AsArray().Count);
+        Assert.NotNull(behaviors["/_next/static/*"]!["CachePolicyId"]!["Ref"]);
+        e.Edge.HasResourceProperties("AWS::CloudFront::CachePolicy", Like(("CachePolicyConfig", Like(("DefaultTTL", 365 * 86400)))));
+
+        var error = config["CustomErrorResponses"]!.AsArray().Single()!;
+        Assert.Equal((404, "/404.html", 300), (error["ErrorCode"]!.GetValue<int>(), error["ResponsePagePath"]!.GetValue<string>(), error["ErrorCachingMinTTL"]!.GetValue<int>()));
+
+        var origin = config["Origins"]!.AsArray().Single()!;
+        Assert.Contains("X-Origin-Verify", origin["OriginCustomHeaders"]!.ToJsonString());
+        Assert.Contains("{{resolve:secretsmanager:", origin["OriginCustomHeaders"]!.ToJsonString());
+        Assert.Equal(["TLSv1.2"], origin["CustomOriginConfig"]!["OriginSSLProtocols"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Equal(60, origin["CustomOriginConfig"]!["OriginReadTimeout"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Prod_reaches_its_origin_name_over_https_only_and_dev_over_http()
+    {
+        var prod = Resources(Environments.Get("prod").Edge, "AWS::CloudFront::Distribution").Single()["Properties"]!["DistributionConfig"]!["Origins"]![0]!;
+        Assert.Equal("https-only", prod["CustomOriginConfig"]!["OriginProtocolPolicy"]!.GetValue<string>());
+        Assert.Equal("origin.workflows.example.com", prod["DomainName"]!.GetValue<string>());
+
+        var dev = Resources(Environments.Get("dev").Edge, "AWS::CloudFront::Distribution").Single()["Properties"]!["DistributionConfig"]!["Origins"]![0]!;
+        Assert.Equal("http-only", dev["CustomOriginConfig"]!["OriginProtocolPolicy"]!.GetValue<string>());
+        Assert.Contains("Fn::ImportValue", dev["DomainName"]!.ToJsonString()); // the ALB's own name
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_cloudfront_domain_is_an_output(string env) =>
+        Assert.Contains("CloudFrontDomainName", Environments.Get(env).Edge.FindOutputs("*").Keys);
+}

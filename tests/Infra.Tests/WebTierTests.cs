@@ -1,0 +1,119 @@
+using System.Text;
+using Amazon.CDK.Assertions;
+using Infra.Tests.Fixtures;
+using static Infra.Tests.Fixtures.P;
+
+namespace Infra.Tests;
+
+public class WebTierTests
+{
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_group_has_the_settings_bounds_elb_health_checks_and_rolling_updates(string env)
+    {
+        var e = Environments.Get(env);
+        var web = e.Settings.Web;
+        e.Web.HasResourceProperties("AWS::AutoScaling::AutoScalingGroup", Like(
+            ("MinSize", web.MinCapacity.ToString()), ("MaxSize", web.MaxCapacity.ToString()), ("DesiredCapacity", web.DesiredCapacity.ToString()),
+            ("HealthCheckType", "ELB"), ("HealthCheckGracePeriod", web.HealthCheckGraceSeconds)));
+        e.Web.HasResource("AWS::AutoScaling::AutoScalingGroup", Like(
+            ("UpdatePolicy", Like(("AutoScalingRollingUpdate", Like(("MaxBatchSize", 1), ("WaitOnResourceSignals", true))))),
+            ("CreationPolicy", Like(("ResourceSignal", Like(("Count", web.MinCapacity)))))));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void Scaling_tracks_cpu_and_requests_per_target(string env)
+    {
+        var e = Environments.Get(env);
+        e.Web.HasResourceProperties("AWS::AutoScaling::ScalingPolicy", Like(("PolicyType", "TargetTrackingScaling"), ("TargetTrackingConfiguration", Like(
+            ("PredefinedMetricSpecification", Like(("PredefinedMetricType", "ASGAverageCPUUtilization"))), ("TargetValue", e.Settings.Web.CpuTargetPercent)))));
+        e.Web.HasResourceProperties("AWS::AutoScaling::ScalingPolicy", Like(("PolicyType", "TargetTrackingScaling"), ("TargetTrackingConfiguration", Like(
+            ("PredefinedMetricSpecification", Like(("PredefinedMetricType", "ALBRequestCountPerTarget"))), ("TargetValue", e.Settings.Web.RequestsPerTarget)))));
+        e.Web.ResourceCountIs("AWS::AutoScaling::ScalingPolicy", 2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void Instances_require_imdsv2_encrypt_their_disk_and_run_the_api_role(string env)
+    {
+        var e = Environments.Get(env);
+        e.Web.HasResourceProperties("AWS::EC2::LaunchTemplate", Like(("LaunchTemplateData", Like(
+            ("MetadataOptions", Like(("HttpTokens", "required"), ("HttpPutResponseHopLimit", 1))),
+            ("InstanceType", e.Settings.Web.InstanceType),
+            ("BlockDeviceMappings", Match.ArrayWith([Like(("Ebs", Like(("Encrypted", true), ("VolumeType", "gp3"))))]))))));
+
+        var userData = Resources(e.Web, "AWS::EC2::LaunchTemplate").Single()["Properties"]!["LaunchTemplateData"]!["UserData"]!.ToJsonString();
+        Assert.Contains("Workflows__Role=api", userData);
+        Assert.Contains("secretsmanager get-secret-value", userData);
+        Assert.DoesNotContain("@@", userData); // every placeholder was filled
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_instance_role_reads_only_its_own_secrets(string env)
+    {
+        var e = Environments.Get(env);
+        var policy = Resources(e.Web, "AWS::IAM::Policy").Single(p => p["Properties"]!["Roles"]!.ToJsonString().Contains("WebInstanceRole"));
+        var statements = policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
+        var secretReads = statements.Where(s => s!["Action"]!.ToJsonString().Contains("secretsmanager:GetSecretValue")).ToList();
+        Assert.Equal(3, secretReads.Count); // Redis token, DocumentDB master, API key
+        Assert.All(secretReads, s => Assert.DoesNotContain("\"*\"", s!["Resource"]!.ToJsonString()));
+        Assert.Contains(statements, s => s!["Action"]!.ToJsonString().Contains("cloudformation:SignalResource"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_alb_answers_only_cloudfront(string env)
+    {
+        var e = Environments.Get(env);
+        var https = e.Settings.Web.CertificateArn is not null;
+        e.Web.HasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Like(("Scheme", "internet-facing"),
+            ("LoadBalancerAttributes", Match.ArrayWith([Like(("Key", "idle_timeout.timeout_seconds"), ("Value", "60"))]))));
+        e.Web.HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", Like(("HealthCheckPath", "/api/health"), ("Port", 8080)));
+
+        var albGroup = e.Web.FindResources("AWS::EC2::SecurityGroup", Like(("Properties", Like(("GroupDescription", Match.StringLikeRegexp("CloudFront origin-facing addresses only")))))).Keys.Single();
+        Assert.False(Resources(e.Web, "AWS::EC2::SecurityGroup").Any(g => g["Properties"]!["SecurityGroupIngress"] is not null), "inline ingress rules");
+        var ingress = Resources(e.Web, "AWS::EC2::SecurityGroupIngress").Where(r => r["Properties"]!["GroupId"]!.ToJsonString().Contains(albGroup)).ToList();
+        Assert.Single(ingress); // the prefix list only: no 0.0.0.0/0
+        Assert.Contains("PrefixLists.0.PrefixListId", ingress[0]["Properties"]!["SourcePrefixListId"]!.ToJsonString());
+        Assert.Equal(https ? 443 : 80, ingress[0]["Properties"]!["FromPort"]!.GetValue<int>());
+        e.Web.HasResourceProperties("Custom::AWS", Match.ObjectLike(Obj(("Create", Match.StringLikeRegexp("com.amazonaws.global.cloudfront.origin-facing")))));
+
+        // Default action 403; only requests with the secret header are forwarded.
+        e.Web.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Like(("Port", https ? 443 : 80),
+            ("DefaultActions", Match.ArrayWith([Like(("Type", "fixed-response"), ("FixedResponseConfig", Like(("StatusCode", "403"))))]))));
+        var rule = Resources(e.Web, "AWS::ElasticLoadBalancingV2::ListenerRule").Single();
+        Assert.Contains("X-Origin-Verify", rule.ToJsonString());
+        Assert.Contains("{{resolve:secretsmanager:", rule.ToJsonString());
+    }
+
+    [Fact]
+    public void Prod_terminates_tls_with_a_modern_policy_and_redirects_http()
+    {
+        var prod = Environments.Get("prod").Web;
+        prod.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Like(("Port", 443), ("Protocol", "HTTPS"), ("SslPolicy", "ELBSecurityPolicy-TLS13-1-2-2021-06")));
+        prod.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Like(("Port", 80),
+            ("DefaultActions", Match.ArrayWith([Like(("Type", "redirect"), ("RedirectConfig", Like(("Protocol", "HTTPS"), ("StatusCode", "HTTP_301"))))]))));
+        foreach (var attribute in new[] { "access_logs.s3.enabled", "deletion_protection.enabled", "routing.http.drop_invalid_header_fields.enabled" })
+            prod.HasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Like(("LoadBalancerAttributes", Match.ArrayWith([Like(("Key", attribute), ("Value", "true"))]))));
+        prod.HasResourceProperties("AWS::S3::Bucket", Like(("BucketEncryption", Match.AnyValue())));
+
+        var dev = Environments.Get("dev").Web;
+        dev.ResourceCountIs("AWS::S3::Bucket", 0);
+        dev.ResourceCountIs("AWS::ElasticLoadBalancingV2::Listener", 1);
+    }
+
+    [Fact]
+    public void A_pipeline_built_image_replaces_the_docker_asset()
+    {
+        var settings = Environments.Settings("dev") with
+        {
+            Service = new() { ImageUri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/workflows:1.2.3" },
+        };
+        var e = Environments.Build(settings);
+        var userData = Resources(e.Web, "AWS::EC2::LaunchTemplate").Single()["Properties"]!["LaunchTemplateData"]!["UserData"]!.ToJsonString();
+        Assert.Contains("123456789012.dkr.ecr.eu-west-1.amazonaws.com/workflows:1.2.3", userData);
+        Assert.Contains("repository/workflows", Resources(e.Web, "AWS::IAM::Policy").Select(p => p.ToJsonString()).Aggregate(new StringBuilder(), (b, s) => b.Append(s)).ToString());
+    }
+}
