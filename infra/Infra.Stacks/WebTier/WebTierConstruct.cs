@@ -36,6 +36,7 @@ public sealed class WebTierConstruct : Construct
     public ApplicationLoadBalancer LoadBalancer { get; }
     public ApplicationTargetGroup TargetGroup { get; }
     public AutoScalingGroup Group { get; }
+    public LaunchTemplate LaunchTemplate { get; }
     public SecurityGroup InstanceSecurityGroup { get; }
     public Role InstanceRole { get; }
     public Secret OriginSecret { get; }
@@ -119,7 +120,7 @@ public sealed class WebTierConstruct : Construct
         Logs.GrantWrite(InstanceRole);
 
         var userData = UserData.ForLinux();
-        var launchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
+        var launchTemplate = LaunchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
         {
             UserData = userData,
             MachineImage = MachineImage.LatestAmazonLinux2023(), // an SSM parameter resolved at deploy time, not a lookup
