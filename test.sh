@@ -31,7 +31,8 @@ test -f "$work/publish/Workflows.Service.dll" || { echo "publish produced no Wor
 
 echo "== tests"
 status=0
-dotnet test Infra.sln -c Release --no-build --nologo --logger "trx" --logger "console;verbosity=normal" \
+# -m:1 runs the test projects one after another: the worker drills measure timings that a parallel jsii synth would skew.
+dotnet test Infra.sln -c Release --no-build --nologo -m:1 --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$work/results" || status=$?
 
 # One closing line over all test projects, from the TRX counters.

@@ -13,6 +13,8 @@ public static class WorkflowJson
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            // Stored documents wrap user data (inputs, node outputs) a few levels deep; requests are limited to 32 levels.
+            MaxDepth = 256,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
         return options;

@@ -40,12 +40,12 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
     }
 
     /// <summary>Resolves every expression inside a JSON template (objects and arrays are walked).</summary>
-    public JsonNode? Resolve(JsonNode? template, ExpressionScope scope)
+    public JsonNode? Resolve(JsonNode? template, ExpressionScope scope, CancellationToken ct = default)
     {
         Session? session = null;
         try
         {
-            return Walk(template, scope, ref session);
+            return Walk(template, scope, ct, ref session);
         }
         finally
         {
@@ -54,9 +54,9 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
     }
 
     /// <summary>Evaluates a template and applies JavaScript truthiness (used by <c>if</c>).</summary>
-    public bool IsTruthy(string template, ExpressionScope scope)
+    public bool IsTruthy(string template, ExpressionScope scope, CancellationToken ct = default)
     {
-        var value = Resolve(JsonValue.Create(template), scope);
+        var value = Resolve(JsonValue.Create(template), scope, ct);
         return value switch
         {
             null => false,
@@ -67,20 +67,21 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
         };
     }
 
-    private JsonNode? Walk(JsonNode? node, ExpressionScope scope, ref Session? session)
+    private JsonNode? Walk(JsonNode? node, ExpressionScope scope, CancellationToken ct, ref Session? session)
     {
         switch (node)
         {
             case JsonObject obj:
                 var copy = new JsonObject();
-                foreach (var (key, value) in obj) copy[key] = Walk(value, scope, ref session);
+                foreach (var (key, value) in obj) copy[key] = Walk(value, scope, ct, ref session);
                 return copy;
             case JsonArray arr:
                 var list = new JsonArray();
-                foreach (var item in arr) list.Add(Walk(item, scope, ref session));
+                foreach (var item in arr) list.Add(Walk(item, scope, ct, ref session));
                 return list;
             case JsonValue value when value.TryGetValue<string>(out var text) && ContainsExpression(text):
-                session ??= new Session(options, scope);
+                ct.ThrowIfCancellationRequested();
+                session ??= new Session(options, scope, ct);
                 return session.Render(text);
             default:
                 return node?.DeepClone();
@@ -100,10 +101,11 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
     {
         private readonly Jint.Engine _engine;
 
-        public Session(ExpressionOptions options, ExpressionScope scope)
+        public Session(ExpressionOptions options, ExpressionScope scope, CancellationToken ct)
         {
             _engine = new Jint.Engine(o => o
                 .Strict()
+                .CancellationToken(ct) // node timeouts, cancel and shutdown stop a running expression too
                 .TimeoutInterval(options.Timeout)
                 .LimitMemory(options.MemoryLimitBytes)
                 .MaxStatements(options.MaxStatements)
@@ -142,6 +144,7 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
                 result = _engine.Evaluate("(" + code + ")");
             }
             catch (TimeoutException e) { throw new ExpressionException(code, "it ran longer than the time limit", e); }
+            catch (ExecutionCanceledException) { throw new OperationCanceledException("The expression was canceled."); }
             catch (MemoryLimitExceededException e) { throw new ExpressionException(code, "it used more memory than allowed", e); }
             catch (StatementsCountOverflowException e) { throw new ExpressionException(code, "it ran too many statements", e); }
             catch (RecursionDepthOverflowException e) { throw new ExpressionException(code, "it recursed too deeply", e); }

@@ -26,6 +26,7 @@ public sealed class HttpNode : INodeHandler, IDisposable
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
+            UseProxy = false, // through a proxy, ConnectCallback would vet the proxy's address instead of the target's
             UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = ConnectAsync,
@@ -54,7 +55,7 @@ public sealed class HttpNode : INodeHandler, IDisposable
 
     public async Task<NodeOutput> ExecuteAsync(NodeContext context, CancellationToken ct)
     {
-        var p = context.ResolveParameters();
+        var p = context.ResolveParameters(ct);
         var url = Parameters.String(p, "url") ?? throw new PermanentNodeException("'url' resolved to nothing.");
         if (CheckUrl(url) is { } error) throw new PermanentNodeException($"url '{url}' {error}.");
         var uri = new Uri(url);

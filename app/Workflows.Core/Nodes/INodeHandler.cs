@@ -24,7 +24,7 @@ public interface INodeHandler
 public sealed record NodeContext(WorkflowNode Node, JsonNode? Input, ExpressionScope Scope, ExpressionEvaluator Expressions)
 {
     /// <summary>The node's parameters with every expression resolved.</summary>
-    public JsonObject ResolveParameters() => (JsonObject)Expressions.Resolve(Node.Parameters, Scope)!;
+    public JsonObject ResolveParameters(CancellationToken ct) => (JsonObject)Expressions.Resolve(Node.Parameters, Scope, ct)!;
 }
 
 /// <param name="Branch">The output port that fires; nodes connected to the other ports are skipped.</param>

@@ -27,7 +27,7 @@ public sealed class IfNode : INodeHandler
     public Task<NodeOutput> ExecuteAsync(NodeContext context, CancellationToken ct)
     {
         var condition = Parameters.String(context.Node.Parameters, "condition")!;
-        var branch = context.Expressions.IsTruthy(condition, context.Scope) ? True : False;
+        var branch = context.Expressions.IsTruthy(condition, context.Scope, ct) ? True : False;
         return Task.FromResult(new NodeOutput(context.Input?.DeepClone(), branch));
     }
 }

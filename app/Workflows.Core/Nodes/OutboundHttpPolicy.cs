@@ -53,10 +53,22 @@ public sealed record OutboundHttpPolicy
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
         {
             var b = address.GetAddressBytes();
+            // Ranges that carry an IPv4 address inside: check that address instead.
+            if (EmbeddedIPv4(b) is { } embedded) return IsPublic(embedded);
             return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal
                 || address.IsIPv6Multicast || (b[0] & 0xFE) == 0xFC);
         }
 
         return false;
+    }
+
+    /// <summary>NAT64 (64:ff9b::/96), IPv4-compatible (::/96) and 6to4 (2002::/16) addresses embed an IPv4 address.</summary>
+    private static IPAddress? EmbeddedIPv4(byte[] b)
+    {
+        var nat64 = b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.Skip(4).Take(8).All(x => x == 0);
+        var compatible = b.Take(12).All(x => x == 0) && !(b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] <= 1); // not :: or ::1
+        if (nat64 || compatible) return new IPAddress(b[12..16]);
+        if (b[0] == 0x20 && b[1] == 0x02) return new IPAddress(b[2..6]);
+        return null;
     }
 }

@@ -23,7 +23,7 @@ public sealed class SetNode : INodeHandler
 
     public Task<NodeOutput> ExecuteAsync(NodeContext context, CancellationToken ct)
     {
-        var values = (JsonObject)context.Expressions.Resolve(context.Node.Parameters["values"], context.Scope)!;
+        var values = (JsonObject)context.Expressions.Resolve(context.Node.Parameters["values"], context.Scope, ct)!;
         var keepInput = context.Node.Parameters["keepInput"] is JsonValue k && k.TryGetValue<bool>(out var b) && b;
         if (!keepInput || context.Input is not JsonObject input) return Task.FromResult(new NodeOutput(values));
 

@@ -20,7 +20,7 @@ public sealed class WaitNode(TimeProvider time, TimeSpan maxDelay) : INodeHandle
 
     public async Task<NodeOutput> ExecuteAsync(NodeContext context, CancellationToken ct)
     {
-        var ms = Parameters.Integer(context.ResolveParameters(), "ms");
+        var ms = Parameters.Integer(context.ResolveParameters(ct), "ms");
         if (ms is null || ms < 0 || ms > MaxDelay.TotalMilliseconds)
             throw new PermanentNodeException($"'ms' must resolve to an integer from 0 to {MaxDelay.TotalMilliseconds}.");
         await Task.Delay(TimeSpan.FromMilliseconds(ms.Value), time, ct);

@@ -20,6 +20,10 @@ public interface IExecutionStore
     /// <returns>True when this call wrote the terminal state.</returns>
     Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct);
 
+    /// <summary>Marks a non-terminal execution canceled, keeping what a worker recorded so far.</summary>
+    /// <returns>The canceled execution, or null when it is missing or already terminal.</returns>
+    Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Removes an execution; used only to undo an insert whose enqueue failed.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken ct);
 
@@ -35,3 +39,6 @@ public interface IStoreHealth
 {
     Task PingAsync(CancellationToken ct);
 }
+
+/// <summary>The item cannot be stored as it is (too deep, too large, invalid text); retrying will not help.</summary>
+public sealed class UnstorableItemException(string message, Exception inner) : Exception(message, inner);

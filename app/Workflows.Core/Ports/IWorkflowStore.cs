@@ -25,6 +25,20 @@ public interface IWorkflowStore
 public sealed record WorkflowQuery(bool? Active = null, string? NamePrefix = null, string? Owner = null, PageRequest? Page = null)
 {
     public PageRequest Paging => Page ?? PageRequest.Default;
+
+    /// <summary>
+    /// The smallest string above every name starting with <paramref name="prefix"/> in code-point order (which is how
+    /// SQLite and MongoDB compare): the prefix with its last code point incremented. Names match when
+    /// <c>prefix &lt;= name &lt; bound</c>, a range the {active, name} index serves.
+    /// </summary>
+    public static string PrefixUpperBound(string prefix)
+    {
+        var runes = prefix.EnumerateRunes().ToList();
+        var last = runes[^1].Value + 1;
+        if (last is >= 0xD800 and <= 0xDFFF) last = 0xE000; // skip the surrogate range, which is not a code point
+        runes[^1] = last > 0x10FFFF ? runes[^1] : new System.Text.Rune(last);
+        return string.Concat(runes.Select(r => r.ToString()));
+    }
 }
 
 public sealed record PageRequest(int Limit = PageRequest.DefaultLimit, int Offset = 0)

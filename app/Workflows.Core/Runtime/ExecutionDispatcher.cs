@@ -30,9 +30,18 @@ public sealed class ExecutionDispatcher(IExecutionStore executions, IExecutionQu
         {
             await queue.PublishAsync(execution.Id, ct);
         }
-        catch
+        catch (Exception publishError)
         {
-            await executions.DeleteAsync(execution.Id, CancellationToken.None);
+            try
+            {
+                await executions.DeleteAsync(execution.Id, CancellationToken.None);
+            }
+            catch (Exception deleteError)
+            {
+                // Both failed: the execution stays queued but unpublished. A worker's start-up scan (in-process mode)
+                // or an operator can find it; the client still sees the publish error, which is the cause.
+                throw new AggregateException($"Publishing execution '{execution.Id}' failed and removing it failed too.", publishError, deleteError);
+            }
             throw;
         }
         return new DispatchResult.Accepted(execution);

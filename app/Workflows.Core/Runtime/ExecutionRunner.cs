@@ -66,6 +66,12 @@ public sealed class ExecutionRunner(
             // The API already wrote "canceled"; the conditional write below is a no-op then.
             result = new EngineResult(ExecutionStatus.Canceled, null, [], new ExecutionError("Canceled on request."));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A defect or a workflow the engine cannot run: re-running it would fail the same way, so it ends here.
+            logger.LogError(e, "Execution {ExecutionId} failed inside the engine", executionId);
+            result = new EngineResult(ExecutionStatus.Failed, null, [], new ExecutionError($"The engine failed: {e.Message}"));
+        }
         finally
         {
             running.Unregister(executionId);
@@ -78,7 +84,7 @@ public sealed class ExecutionRunner(
     private async Task CompleteAsync(Execution execution, EngineResult result, string worker)
     {
         // Not cancellable: once a result exists it must be written, or the execution runs again after a reclaim.
-        var written = await executions.TryCompleteAsync(execution with
+        var terminal = execution with
         {
             Status = result.Status,
             Output = result.Output,
@@ -86,7 +92,25 @@ public sealed class ExecutionRunner(
             Error = result.Error,
             Worker = worker,
             FinishedAt = time.GetUtcNow(),
-        }, CancellationToken.None);
+        };
+        bool written;
+        try
+        {
+            written = await executions.TryCompleteAsync(terminal, CancellationToken.None);
+        }
+        catch (UnstorableItemException e)
+        {
+            // The result itself cannot be stored (too deep, too large, invalid text): store the outcome without the data,
+            // rather than leave the execution to be re-run with all its side effects.
+            logger.LogError(e, "Execution {ExecutionId}: its result could not be stored; storing the outcome without outputs", execution.Id);
+            written = await executions.TryCompleteAsync(terminal with
+            {
+                Status = result.Status == ExecutionStatus.Succeeded ? ExecutionStatus.Failed : result.Status,
+                Output = null,
+                Nodes = result.Nodes.Select(n => n with { Output = null }).ToList(),
+                Error = new ExecutionError($"The result could not be stored: {e.Message}", result.Error?.NodeId),
+            }, CancellationToken.None);
+        }
         if (!written) logger.LogInformation("Execution {ExecutionId} was already terminal; result of {Worker} discarded", execution.Id, worker);
     }
 }

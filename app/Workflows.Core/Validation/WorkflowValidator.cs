@@ -24,6 +24,7 @@ public sealed class WorkflowValidator(NodeRegistry registry, WorkflowLimits limi
         if (workflow.Nodes.Count > limits.MaxNodes) Add("nodes", $"must hold at most {limits.MaxNodes} nodes");
 
         var handlers = new Dictionary<string, INodeHandler?>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < workflow.Nodes.Count; i++)
         {
             var node = workflow.Nodes[i];
@@ -47,6 +48,9 @@ public sealed class WorkflowValidator(NodeRegistry registry, WorkflowLimits limi
                 if (r.BackoffMs < 0 || r.BackoffMs > 60_000) Add($"{path}.retry.backoffMs", "must be from 0 to 60000");
             }
             if (!string.IsNullOrWhiteSpace(node.Id)) handlers.TryAdd(node.Id, handler);
+            // Outputs are addressed by name ($node["name"]) and merged by name: names (or ids, where unnamed) must be unique.
+            if (!string.IsNullOrWhiteSpace(node.Id) && !names.Add(node.DisplayName))
+                Add(node.Name is null ? $"{path}.id" : $"{path}.name", $"'{node.DisplayName}' names another node too");
         }
 
         if (workflow.Settings?.TimeoutSeconds is { } wt && (wt < 1 || wt > limits.MaxExecutionTimeoutSeconds))

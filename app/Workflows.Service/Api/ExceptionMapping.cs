@@ -15,16 +15,29 @@ public sealed class ExceptionMapping(IProblemDetailsService problems, ILogger<Ex
             ValidationException => (400, "Invalid request"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             DuplicateIdException => (409, "Already exists"),
-            StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException
-                or MongoDB.Driver.MongoConnectionException or TimeoutException => (503, "A dependency is unavailable"),
+            UnstorableItemException => (422, "Cannot be stored"),
+            // Outages, timeouts and failovers (READONLY, LOADING, not primary): transient, so the client should retry.
+            StackExchange.Redis.RedisException or TimeoutException
+                or MongoDB.Driver.MongoConnectionException or MongoDB.Driver.MongoNotPrimaryException
+                or MongoDB.Driver.MongoNodeIsRecoveringException or MongoDB.Driver.MongoExecutionTimeoutException => (503, "A dependency is unavailable"),
             _ => (0, ""),
         };
         if (status == 0) return false;
-        if (status == 503) logger.LogWarning(exception, "Dependency unavailable while serving {Path}", context.Request.Path);
 
         context.Response.StatusCode = status;
-        if (status == 503) context.Response.Headers.RetryAfter = "5";
-        var details = new ProblemDetails { Status = status, Title = title, Detail = exception.Message };
+        string detail;
+        if (status == 503)
+        {
+            // The exception text names internal hosts; it goes to the log, not to the client.
+            logger.LogWarning(exception, "Dependency unavailable while serving {Path}", context.Request.Path);
+            context.Response.Headers.RetryAfter = "5";
+            detail = "The queue or the store did not answer. Nothing was changed; retry after 5 s.";
+        }
+        else
+        {
+            detail = exception.Message;
+        }
+        var details = new ProblemDetails { Status = status, Title = title, Detail = detail };
         if (exception is ValidationException v)
             details.Extensions["errors"] = v.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });

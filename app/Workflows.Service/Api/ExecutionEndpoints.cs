@@ -21,20 +21,14 @@ public static class ExecutionEndpoints
 
     private static async Task<IResult> CancelAsync(string id, IExecutionStore store, ICancellationBroadcaster broadcaster, TimeProvider time, CancellationToken ct)
     {
-        var execution = await store.GetAsync(id, ct);
-        if (execution is null) return WorkflowEndpoints.NotFound("execution", id);
-
-        var canceled = execution with
-        {
-            Status = ExecutionStatus.Canceled,
-            FinishedAt = time.GetUtcNow(),
-            Error = new ExecutionError("Canceled on request."),
-        };
-        if (!await store.TryCompleteAsync(canceled, ct))
+        var canceled = await store.TryCancelAsync(id, time.GetUtcNow(), ct);
+        if (canceled is null)
         {
             var current = await store.GetAsync(id, ct);
-            return Results.Problem(statusCode: 409, title: "Already finished",
-                detail: $"Execution '{id}' is {current?.Status.ToWire()}; only queued or running executions can be canceled.");
+            return current is null
+                ? WorkflowEndpoints.NotFound("execution", id)
+                : Results.Problem(statusCode: 409, title: "Already finished",
+                    detail: $"Execution '{id}' is {current.Status.ToWire()}; only queued or running executions can be canceled.");
         }
         // The stored state is final now; this only stops the worker early.
         await broadcaster.BroadcastAsync(id, ct);

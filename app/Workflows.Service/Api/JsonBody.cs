@@ -13,9 +13,13 @@ namespace Workflows.Service.Api;
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>How deeply a request may nest; stored documents wrap it a few levels deeper, within the store's limit.</summary>
+    public const int MaxDepth = 32;
+
     private static readonly JsonSerializerOptions StrictOptions = new(WorkflowJson.Options)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        MaxDepth = MaxDepth,
     };
 
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, bool optional = false) where T : class
@@ -47,6 +51,7 @@ public static class JsonBody
 
         try
         {
+            CheckStrings(body);
             var value = JsonSerializer.Deserialize<T>(body, StrictOptions);
             return value is null
                 ? (null, Results.Problem(statusCode: 400, title: "Invalid JSON", detail: "The body must be a JSON object, not null."))
@@ -59,6 +64,36 @@ public static class JsonBody
                 new Dictionary<string, string[]> { [field] = [CleanMessage(e)] },
                 title: "Invalid JSON", detail: $"The body could not be read at '{field}'."));
         }
+    }
+
+    /// <summary>
+    /// Decodes every string once. Bodies bound to JsonNode keep strings undecoded, so invalid text (a lone UTF-16
+    /// surrogate escape such as "\ud800") would otherwise surface later, as a 500 when the item is stored.
+    /// </summary>
+    private static void CheckStrings(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)) continue;
+                try { reader.GetString(); }
+                catch (InvalidOperationException e) { throw new JsonException($"Invalid text: {e.Message}", CurrentPath(body, reader.BytesConsumed), null, null); }
+            }
+        }
+        catch (JsonException e) when (e.Path is null)
+        {
+            // Malformed JSON: the serializer below reports it with its path.
+        }
+    }
+
+    /// <summary>The JSON path of a byte offset, found by re-reading with the serializer's path tracking.</summary>
+    private static string CurrentPath(byte[] body, long offset)
+    {
+        try { JsonSerializer.Deserialize<JsonElement>(body.AsSpan(0, (int)offset)); }
+        catch (JsonException e) when (e.Path is not null) { return e.Path; }
+        return "$";
     }
 
     private static async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken ct)

@@ -31,6 +31,7 @@ public static class QueueExtensions
             .Validate(o => o.ClaimIdleSeconds is >= 3 and <= 86_400, "Queue:ClaimIdleSeconds must be from 3 to 86400")
             .Validate(o => o.PollIntervalMilliseconds is >= 10 and <= 60_000, "Queue:PollIntervalMilliseconds must be from 10 to 60000")
             .Validate(o => o.InProcessCapacity >= 1, "Queue:InProcessCapacity must be at least 1")
+            .Validate(o => o.RetryAfterSeconds is >= 1 and <= 3600, "Queue:RetryAfterSeconds must be from 1 to 3600")
             .ValidateOnStart();
 
         var service = config.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();

@@ -16,6 +16,8 @@ public static class StorageExtensions
     {
         var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var services = builder.Services;
+        if (options.Provider == StorageProvider.MongoDb && Validate(options.MongoDb) is { } problem)
+            throw new InvalidOperationException(problem);
 
         switch (options.Provider)
         {
@@ -45,6 +47,16 @@ public static class StorageExtensions
         return builder;
     }
 
+    private static string? Validate(MongoOptions o) =>
+        o.MinPoolSize < 0 || o.MinPoolSize > o.MaxPoolSize ? $"Storage:MongoDb:MinPoolSize ({o.MinPoolSize}) must be from 0 to MaxPoolSize ({o.MaxPoolSize})"
+        : o.MaxPoolSize is < 1 or > 10_000 ? "Storage:MongoDb:MaxPoolSize must be from 1 to 10000"
+        : o.ConnectTimeoutSeconds is < 1 or > 300 ? "Storage:MongoDb:ConnectTimeoutSeconds must be from 1 to 300"
+        : o.SocketTimeoutSeconds is < 1 or > 3600 ? "Storage:MongoDb:SocketTimeoutSeconds must be from 1 to 3600"
+        : o.ServerSelectionTimeoutSeconds is < 1 or > 300 ? "Storage:MongoDb:ServerSelectionTimeoutSeconds must be from 1 to 300"
+        : o.HeartbeatSeconds is < 1 or > 300 ? "Storage:MongoDb:HeartbeatSeconds must be from 1 to 300"
+        : string.IsNullOrWhiteSpace(o.Database) ? "Storage:MongoDb:Database is required"
+        : null;
+
     /// <summary>Runs before the server and the workers start (hosted services start in order).</summary>
     private sealed class StoreInitializerService(IStoreInitializer initializer) : IHostedService
     {
@@ -65,7 +77,8 @@ internal sealed class DelegateHealthCheck(Func<CancellationToken, Task> probe) :
         }
         catch (Exception e)
         {
-            return HealthCheckResult.Unhealthy(e.Message, e);
+            // The health-check publisher logs the exception; the anonymous endpoint shows only the status.
+            return HealthCheckResult.Unhealthy(context.Registration.Name + " unreachable", e);
         }
     }
 }

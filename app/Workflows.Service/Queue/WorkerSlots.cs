@@ -3,14 +3,16 @@ using System.Collections.Concurrent;
 namespace Workflows.Service.Queue;
 
 /// <summary>
-/// Bounded concurrency for a worker loop plus the graceful drain: on shutdown, in-flight work gets a grace period,
-/// then its token is canceled (the runner leaves those executions unacknowledged for another worker).
+/// Bounded concurrency for a worker plus the graceful drain: on shutdown, intake closes, in-flight work gets a grace
+/// period, then its token is canceled (the runner leaves those executions unacknowledged for another worker).
 /// </summary>
 public sealed class WorkerSlots(int concurrency) : IDisposable
 {
     private readonly SemaphoreSlim _free = new(concurrency, concurrency);
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _work = new();
+    private readonly Lock _gate = new();
+    private bool _closed;
 
     /// <summary>Passed to executions: canceled only when the grace period runs out.</summary>
     public CancellationToken WorkToken => _work.Token;
@@ -24,32 +26,40 @@ public sealed class WorkerSlots(int concurrency) : IDisposable
         _free.Release();
     }
 
-    /// <summary>Starts work in a slot the caller knows is free (only the single read loop takes slots).</summary>
-    /// <returns>False when the id is already running here (a duplicate delivery).</returns>
+    /// <summary>Starts work if a slot is free, the id is not running here already and intake is open.</summary>
+    /// <returns>False otherwise: the caller leaves the item where it was (pending in Redis, or unfinished in the store).</returns>
     public bool TryStart(string id, Func<CancellationToken, Task> work)
     {
-        if (_inFlight.ContainsKey(id) || !_free.Wait(0)) return false;
-        var task = Task.Run(async () =>
+        lock (_gate)
         {
-            try { await work(_work.Token); }
-            finally
+            if (_closed || _inFlight.ContainsKey(id) || !_free.Wait(0)) return false;
+            // Registered before it runs, so a fast finish cannot leave a stale id behind.
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _inFlight[id] = started.Task;
+            _ = Task.Run(async () =>
             {
-                _inFlight.TryRemove(id, out _);
-                _free.Release();
-            }
-        });
-        _inFlight.TryAdd(id, task);
-        return true;
+                try { await work(_work.Token); }
+                catch { /* the work logs its own failures */ }
+                finally
+                {
+                    _inFlight.TryRemove(id, out _);
+                    _free.Release();
+                    started.SetResult();
+                }
+            });
+            return true;
+        }
     }
 
-    /// <summary>Waits for in-flight work up to <paramref name="grace"/>, then cancels it and waits for it to stop.</summary>
+    /// <summary>Closes intake, waits for in-flight work up to <paramref name="grace"/>, then cancels it and waits for it to stop.</summary>
     public async Task DrainAsync(TimeSpan grace)
     {
+        lock (_gate) _closed = true;
         var all = Task.WhenAll(_inFlight.Values);
         if (await Task.WhenAny(all, Task.Delay(grace)) != all)
         {
             await _work.CancelAsync();
-            await Task.WhenAll(_inFlight.Values).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(_inFlight.Values);
         }
     }
 

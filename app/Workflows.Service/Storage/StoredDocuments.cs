@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Workflows.Core.Domain;
+using Workflows.Core.Ports;
 
 namespace Workflows.Service.Storage;
 
@@ -9,7 +10,20 @@ namespace Workflows.Service.Storage;
 /// </summary>
 internal static class StoredDocuments
 {
-    public static string Serialize<T>(T item) => JsonSerializer.Serialize(item, WorkflowJson.Options);
+    public static string Serialize<T>(T item)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(item, WorkflowJson.Options);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new UnstorableItemException($"The {typeof(T).Name.ToLowerInvariant()} cannot be stored: {e.Message}", e);
+        }
+    }
+
+    /// <summary>MongoDB's and DocumentDB's document size limit, less room for the indexed fields.</summary>
+    public const int MaxDocumentBytes = 15 * 1024 * 1024;
 
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, WorkflowJson.Options) ?? throw new InvalidDataException("A stored document is null.");

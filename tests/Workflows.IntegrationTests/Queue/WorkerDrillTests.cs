@@ -68,13 +68,14 @@ public sealed class WorkerDrillTests(RedisServer redis) : IClassFixture<RedisSer
         var first = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 2, graceSeconds: 1), harness.Data.Path);
         await harness.WaitUntilAsync(ids, e => e.All(x => x.Status == ExecutionStatus.Running), TimeSpan.FromSeconds(20));
         await first.TerminateAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(0, first.ExitCode);
-        await first.DisposeAsync();
+        Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}\n{first.Log}");
 
         var interrupted = await harness.ExecutionsAsync(ids);
-        Assert.All(interrupted, e => Assert.Equal(ExecutionStatus.Running, e.Status));
+        Assert.True(interrupted.All(e => e.Status == ExecutionStatus.Running),
+            $"after SIGTERM: {string.Join(", ", interrupted.Select(e => e.Status))}\n{first.Log}");
         Assert.Equal(2, (await harness.StreamStateAsync()).Pending);
 
+        await first.DisposeAsync();
         await using var second = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 2, graceSeconds: 1), harness.Data.Path);
         var final = await harness.WaitUntilAsync(ids, e => e.All(x => x.Status.IsTerminal()), TimeSpan.FromSeconds(40));
         Assert.All(final, e => Assert.Equal((ExecutionStatus.Succeeded, 2), (e.Status, e.Attempts)));

@@ -13,7 +13,7 @@ public class ExpressionEvaluatorTests
         WorkflowId: "wf_1");
 
     private static JsonNode? Resolve(string json, ExpressionOptions? options = null) =>
-        new ExpressionEvaluator(options ?? new ExpressionOptions()).Resolve(JsonNode.Parse(json), Scope);
+        new ExpressionEvaluator(options ?? new ExpressionOptions()).Resolve(JsonNode.Parse(json), Scope, TestContext.Current.CancellationToken);
 
     [Fact]
     public void A_whole_string_expression_keeps_its_json_type()
@@ -108,5 +108,5 @@ public class ExpressionEvaluatorTests
     [InlineData("{{ [] }}", true)]
     [InlineData("{{ $json.count === 4 }}", true)]
     public void Truthiness_follows_javascript(string condition, bool expected) =>
-        Assert.Equal(expected, new ExpressionEvaluator(new ExpressionOptions()).IsTruthy(condition, Scope));
+        Assert.Equal(expected, new ExpressionEvaluator(new ExpressionOptions()).IsTruthy(condition, Scope, TestContext.Current.CancellationToken));
 }

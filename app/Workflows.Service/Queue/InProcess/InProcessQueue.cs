@@ -30,6 +30,9 @@ public sealed class InProcessQueue(int capacity, RunningExecutions running) : IE
         await _channel.Writer.WriteAsync(executionId, timeout.Token);
     }
 
+    /// <summary>Non-blocking: false when the channel is full.</summary>
+    public bool TryRequeue(string executionId) => _channel.Writer.TryWrite(executionId);
+
     public Task BroadcastAsync(string executionId, CancellationToken ct)
     {
         running.Cancel(executionId);

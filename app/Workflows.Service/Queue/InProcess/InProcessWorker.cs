@@ -21,8 +21,17 @@ public sealed class InProcessWorker(
         using var slots = new WorkerSlots(options.Concurrency);
 
         // A previous process may have stopped with executions queued or running: they are ours to finish.
-        foreach (var id in await executions.ListUnfinishedIdsAsync(options.InProcessCapacity, stoppingToken))
-            await queue.PublishAsync(id, stoppingToken);
+        try
+        {
+            var requeued = 0;
+            foreach (var id in await executions.ListUnfinishedIdsAsync(options.InProcessCapacity, stoppingToken))
+                if (queue.TryRequeue(id)) requeued++;
+            if (requeued > 0) logger.LogInformation("Re-queued {Count} unfinished execution(s) from the store", requeued);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not re-queue unfinished executions; they run after the next restart");
+        }
 
         try
         {

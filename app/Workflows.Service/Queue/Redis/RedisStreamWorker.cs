@@ -8,14 +8,16 @@ namespace Workflows.Service.Queue.Redis;
 /// <summary>
 /// The worker role in queue mode. Reads its consumer group with bounded concurrency, runs each execution,
 /// then XACK + XDEL. Entries left pending by a dead worker are taken over with XAUTOCLAIM once idle; live
-/// entries are kept fresh with XCLAIM (JUSTID) so long executions are never stolen. Executions over their
-/// attempt limit go to the dead-letter stream.
+/// entries are kept fresh with XCLAIM (JUSTID), also while draining, so long executions are never stolen.
+/// Executions over their attempt limit go to the dead-letter stream.
 /// </summary>
 /// <remarks>
 /// StackExchange.Redis multiplexes every caller over one connection, so a blocking XREADGROUP ... BLOCK would
 /// stall all other commands (and the library does not offer it). The read loop therefore never blocks Redis:
 /// it issues non-blocking XREADGROUP calls sized to the free slots and, when the stream is empty, waits
 /// locally for either a pub/sub wake-up (sent after each XADD) or the poll interval, whichever comes first.
+/// Every Redis failure (including timeouts, which are not RedisExceptions) is logged and retried: a worker
+/// never stops because Redis stalled.
 /// </remarks>
 public sealed class RedisStreamWorker(
     IConnectionMultiplexer redis,
@@ -26,36 +28,44 @@ public sealed class RedisStreamWorker(
     IOptions<ServiceOptions> serviceOptions,
     ILogger<RedisStreamWorker> logger) : BackgroundService
 {
+    /// <summary>Consumers without pending entries and idle this long are removed from the group.</summary>
+    private static readonly TimeSpan DeadConsumerIdle = TimeSpan.FromHours(1);
+    private const int DeadLetterMaxLength = 100_000;
+
     private readonly QueueOptions _o = queueOptions.Value;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private RedisValue _claimCursor = "0-0";
+    private volatile bool _stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var db = redis.GetDatabase();
         using var slots = new WorkerSlots(_o.Concurrency);
-        await EnsureGroupAsync(db, stoppingToken);
-
+        using var housekeepingStop = new CancellationTokenSource();
+        Task housekeeping = Task.CompletedTask;
         var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync(RedisStreamQueue.WakeChannel(_o), (_, _) => Wake());
-        await subscriber.SubscribeAsync(RedisStreamQueue.CancelChannel(_o), (_, id) => running.Cancel(id.ToString()));
-
-        var housekeeping = HousekeepingAsync(db, slots, stoppingToken);
-        logger.LogInformation("Worker {Consumer} reading {Stream} (group {Group}, concurrency {Concurrency})",
-            identity.Name, _o.StreamKey, _o.ConsumerGroup, _o.Concurrency);
         try
         {
+            await EnsureGroupAsync(db, stoppingToken);
+            await subscriber.SubscribeAsync(RedisStreamQueue.WakeChannel(_o), (_, _) => Wake());
+            await subscriber.SubscribeAsync(RedisStreamQueue.CancelChannel(_o), (_, id) => running.Cancel(id.ToString()));
+            housekeeping = HousekeepingAsync(db, slots, housekeepingStop.Token);
+            logger.LogInformation("Worker {Consumer} reading {Stream} (group {Group}, concurrency {Concurrency})",
+                identity.Name, _o.StreamKey, _o.ConsumerGroup, _o.Concurrency);
+
             while (!stoppingToken.IsCancellationRequested)
             {
                 await slots.WaitForFreeSlotAsync(stoppingToken);
+                var count = slots.Free; // read once: housekeeping may take slots concurrently
+                if (count == 0) continue;
                 StreamEntry[] entries;
                 try
                 {
-                    entries = await db.StreamReadGroupAsync(_o.StreamKey, _o.ConsumerGroup, identity.Name, ">", slots.Free);
+                    entries = await db.StreamReadGroupAsync(_o.StreamKey, _o.ConsumerGroup, identity.Name, ">", count);
                 }
-                catch (RedisException e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Reading the stream failed; retrying after the poll interval");
-                    await Task.Delay(_o.PollIntervalMilliseconds, stoppingToken);
+                    await OnRedisFailureAsync(db, e, "Reading the stream", stoppingToken);
                     continue;
                 }
                 if (entries.Length == 0)
@@ -67,17 +77,35 @@ public sealed class RedisStreamWorker(
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-
-        logger.LogInformation("Worker {Consumer} stopping: {Count} execution(s) in flight, grace {Grace} s",
-            identity.Name, slots.InFlightIds.Count, serviceOptions.Value.ShutdownGraceSeconds);
-        await slots.DrainAsync(TimeSpan.FromSeconds(serviceOptions.Value.ShutdownGraceSeconds));
-        await housekeeping.ContinueWith(_ => { }, TaskScheduler.Default);
-        await subscriber.UnsubscribeAllAsync();
+        finally
+        {
+            // Stop reclaiming others' work at once, keep heartbeating our own until the drain ends.
+            _stopping = true;
+            logger.LogInformation("Worker {Consumer} stopping: {Count} execution(s) in flight, grace {Grace} s",
+                identity.Name, slots.InFlightIds.Count, serviceOptions.Value.ShutdownGraceSeconds);
+            await slots.DrainAsync(TimeSpan.FromSeconds(serviceOptions.Value.ShutdownGraceSeconds));
+            await housekeepingStop.CancelAsync();
+            await housekeeping.ContinueWith(_ => { }, TaskScheduler.Default);
+            try { await subscriber.UnsubscribeAllAsync(); } catch (Exception e) when (e is RedisException or TimeoutException) { }
+        }
     }
 
     private void Wake()
     {
         try { _wake.Release(); } catch (SemaphoreFullException) { /* already awake */ }
+    }
+
+    private async Task OnRedisFailureAsync(IDatabase db, Exception e, string what, CancellationToken ct)
+    {
+        if (e is RedisServerException server && server.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        {
+            // The stream or group vanished (Redis restarted empty, a flush): recreate and carry on.
+            logger.LogWarning("Consumer group {Group} is missing; recreating it", _o.ConsumerGroup);
+            await EnsureGroupAsync(db, ct);
+            return;
+        }
+        logger.LogWarning(e, "{What} failed; retrying after the poll interval", what);
+        await Task.Delay(_o.PollIntervalMilliseconds, ct);
     }
 
     private void StartAll(IDatabase db, WorkerSlots slots, IEnumerable<StreamEntry> entries)
@@ -91,7 +119,7 @@ public sealed class RedisStreamWorker(
                 _ = AcknowledgeAsync(db, entry.Id);
                 continue;
             }
-            // A duplicate (reclaimed while still running here) or a full pool: leave it pending; it comes back.
+            // A duplicate (reclaimed while still running here), a full pool or a closed intake: it stays pending and comes back.
             slots.TryStart(entry.Id!, ct => ProcessAsync(db, entry.Id, executionId, ct));
         }
     }
@@ -112,7 +140,7 @@ public sealed class RedisStreamWorker(
                         new NameValueEntry("entryId", entryId),
                         new NameValueEntry("reason", $"exceeded {_o.MaxAttempts} attempts"),
                         new NameValueEntry("worker", identity.Name),
-                    ]);
+                    ], maxLength: DeadLetterMaxLength, useApproximateMaxLength: true);
                     break;
             }
             await AcknowledgeAsync(db, entryId);
@@ -132,11 +160,12 @@ public sealed class RedisStreamWorker(
         await tx.ExecuteAsync();
     }
 
-    /// <summary>Every third of the idle time: refresh our pending entries, take over others' stale ones.</summary>
+    /// <summary>Every third of the idle time: refresh our pending entries, take over others' stale ones, prune dead consumers.</summary>
     private async Task HousekeepingAsync(IDatabase db, WorkerSlots slots, CancellationToken ct)
     {
         var idle = TimeSpan.FromSeconds(_o.ClaimIdleSeconds);
         using var timer = new PeriodicTimer(idle / 3);
+        var ticks = 0;
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
             try
@@ -144,23 +173,42 @@ public sealed class RedisStreamWorker(
                 var mine = slots.InFlightIds.Select(id => (RedisValue)id).ToArray();
                 if (mine.Length > 0)
                     await db.StreamClaimIdsOnlyAsync(_o.StreamKey, _o.ConsumerGroup, identity.Name, 0, mine);
-
-                if (slots.Free > 0)
-                {
-                    var claimed = await db.StreamAutoClaimAsync(_o.StreamKey, _o.ConsumerGroup, identity.Name,
-                        (long)idle.TotalMilliseconds, "0-0", slots.Free);
-                    if (claimed.ClaimedEntries.Length > 0)
-                    {
-                        logger.LogWarning("Reclaimed {Count} stale entries from dead workers", claimed.ClaimedEntries.Length);
-                        StartAll(db, slots, claimed.ClaimedEntries);
-                    }
-                    foreach (var deleted in claimed.DeletedIds) await AcknowledgeAsync(db, deleted);
-                }
+                if (!_stopping) await ReclaimAsync(db, slots, (long)idle.TotalMilliseconds);
+                if (++ticks % 30 == 0) await PruneConsumersAsync(db);
             }
-            catch (RedisException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning(e, "Stream housekeeping failed; trying again next tick");
             }
+        }
+    }
+
+    /// <summary>
+    /// XAUTOCLAIM scans at most 10 × COUNT pending entries per call, so the cursor is kept across calls and ticks:
+    /// stale entries behind many live ones are still reached.
+    /// </summary>
+    private async Task ReclaimAsync(IDatabase db, WorkerSlots slots, long minIdleMs)
+    {
+        for (var calls = 0; calls < 10 && slots.Free > 0; calls++)
+        {
+            var result = await db.StreamAutoClaimAsync(_o.StreamKey, _o.ConsumerGroup, identity.Name, minIdleMs, _claimCursor, slots.Free);
+            if (result.ClaimedEntries.Length > 0)
+            {
+                logger.LogWarning("Reclaimed {Count} stale entries from stopped workers", result.ClaimedEntries.Length);
+                StartAll(db, slots, result.ClaimedEntries);
+            }
+            foreach (var deleted in result.DeletedIds) await AcknowledgeAsync(db, deleted);
+            _claimCursor = result.NextStartId;
+            if (_claimCursor == "0-0") return; // scanned the whole pending list
+        }
+    }
+
+    private async Task PruneConsumersAsync(IDatabase db)
+    {
+        foreach (var consumer in await db.StreamConsumerInfoAsync(_o.StreamKey, _o.ConsumerGroup))
+        {
+            if (consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > DeadConsumerIdle.TotalMilliseconds && consumer.Name != identity.Name)
+                await db.StreamDeleteConsumerAsync(_o.StreamKey, _o.ConsumerGroup, consumer.Name);
         }
     }
 
@@ -178,7 +226,7 @@ public sealed class RedisStreamWorker(
             {
                 return;
             }
-            catch (RedisConnectionException e)
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 logger.LogWarning(e, "Redis is not reachable; retrying");
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);

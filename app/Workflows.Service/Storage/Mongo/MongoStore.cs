@@ -8,8 +8,8 @@ namespace Workflows.Service.Storage.Mongo;
 /// <summary>
 /// MongoDB / Amazon DocumentDB store. Each item is a BSON document with scalar fields for filters and sorting and
 /// the full item as a JSON string in <c>document</c> (user data may hold keys such as <c>$x</c> or <c>a.b</c> that
-/// DocumentDB rejects as field names). Reads use the configured read preference; writes and the reads that decide
-/// a write (conditional updates) go to the primary.
+/// DocumentDB rejects as field names). Lists use the configured read preference (the source document's read/write
+/// split); writes and reads by id (which callers act on) go to the primary.
 /// </summary>
 public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer
 {
@@ -57,8 +57,9 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey) { throw new DuplicateIdException(workflow.Id); }
     }
 
+    /// <summary>From the primary: callers act on what they read (update, execute), and a replica may lag behind a create.</summary>
     public async Task<Workflow?> GetAsync(string id, CancellationToken ct) =>
-        FromBson<Workflow>(await _workflows.Find(ById(id)).FirstOrDefaultAsync(ct));
+        FromBson<Workflow>(await _workflowsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
 
     public async Task<Workflow?> UpdateAsync(Workflow workflow, long expectedVersion, CancellationToken ct)
     {
@@ -80,7 +81,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
         var filter = f.Empty;
         if (query.Active is { } active) filter &= f.Eq("active", active);
         if (query.Owner is { } owner) filter &= f.Eq("owner", owner);
-        if (query.NamePrefix is { } prefix) filter &= f.Gte("name", prefix) & f.Lt("name", prefix + '\uffff');
+        if (query.NamePrefix is { } prefix) filter &= f.Gte("name", prefix) & f.Lt("name", WorkflowQuery.PrefixUpperBound(prefix));
         var page = query.Paging;
         var rows = await _workflows.Find(filter)
             .Sort(Builders<BsonDocument>.Sort.Descending("createdAt").Descending("_id"))
@@ -96,23 +97,30 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey) { throw new DuplicateIdException(execution.Id); }
     }
 
+    /// <summary>From the primary: a worker that read a lagging replica would take a new execution for a missing one.</summary>
     async Task<Execution?> IExecutionStore.GetAsync(string id, CancellationToken ct) =>
-        FromBson<Execution>(await _executions.Find(ById(id)).FirstOrDefaultAsync(ct));
+        FromBson<Execution>(await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
 
-    public async Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct)
+    public Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct) =>
+        TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker }, ct);
+
+    public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) =>
+        TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Canceled, FinishedAt = now, Error = new ExecutionError("Canceled on request.") }, ct);
+
+    /// <summary>Reads from the primary, then replaces only if the document is unchanged (compare-and-swap on its JSON).</summary>
+    private async Task<Execution?> TryTransitionAsync(string id, Func<Execution, Execution> change, CancellationToken ct)
     {
-        // Read from the primary, then replace only if the document is unchanged (compare-and-swap on its JSON).
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var doc = await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
             var current = FromBson<Execution>(doc);
             if (current is null || current.Status.IsTerminal()) return null;
 
-            var started = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
+            var next = change(current);
             var filter = ById(id) & Builders<BsonDocument>.Filter.Eq("document", doc!["document"]);
-            if ((await _executions.ReplaceOneAsync(filter, ToBson(started), cancellationToken: ct)).MatchedCount == 1) return started;
+            if ((await _executions.ReplaceOneAsync(filter, ToBson(next), cancellationToken: ct)).MatchedCount == 1) return next;
         }
-        throw new InvalidOperationException($"Execution '{id}' kept changing while a worker tried to start it.");
+        throw new InvalidOperationException($"Execution '{id}' kept changing while it was being updated.");
     }
 
     public async Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct)
@@ -151,14 +159,23 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
         ["document"] = StoredDocuments.Serialize(w),
     };
 
-    private static BsonDocument ToBson(Execution e) => new()
+    private static BsonDocument ToBson(Execution e) => CheckSize(e.Id, new BsonDocument
     {
         ["_id"] = e.Id, ["workflowId"] = e.WorkflowId, ["status"] = e.Status.ToWire(), ["attempts"] = e.Attempts,
         ["queuedAt"] = e.QueuedAt.UtcDateTime,
         ["startedAt"] = e.StartedAt is { } s ? s.UtcDateTime : BsonNull.Value,
         ["finishedAt"] = e.FinishedAt is { } f ? f.UtcDateTime : BsonNull.Value,
         ["document"] = StoredDocuments.Serialize(e),
-    };
+    });
+
+    /// <summary>Refuses documents over the server's 16 MB limit before sending them, as a non-retryable error.</summary>
+    private static BsonDocument CheckSize(string id, BsonDocument doc)
+    {
+        var size = doc["document"].AsString.Length * 3L; // UTF-8 upper bound without encoding twice
+        if (size > StoredDocuments.MaxDocumentBytes && System.Text.Encoding.UTF8.GetByteCount(doc["document"].AsString) > StoredDocuments.MaxDocumentBytes)
+            throw new UnstorableItemException($"'{id}' is larger than {StoredDocuments.MaxDocumentBytes} bytes", new InvalidDataException("document too large"));
+        return doc;
+    }
 
     private static T? FromBson<T>(BsonDocument? doc) where T : class =>
         doc is null ? null : StoredDocuments.Deserialize<T>(doc["document"].AsString);

@@ -107,7 +107,7 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
             // Range on name instead of LIKE: case-sensitive and index-friendly.
             where.Add("name >= $prefix AND name < $prefixEnd");
             args.Add(("$prefix", prefix));
-            args.Add(("$prefixEnd", prefix + '\uffff'));
+            args.Add(("$prefixEnd", WorkflowQuery.PrefixUpperBound(prefix)));
         }
         var page = query.Paging;
         args.Add(("$limit", page.Limit + 1));
@@ -144,7 +144,14 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
         return await ReadOneAsync<Execution>(db, "SELECT document FROM executions WHERE id = $id", ct, ("$id", id));
     }
 
-    public async Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct)
+    public Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct) =>
+        TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker }, ct);
+
+    public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) =>
+        TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Canceled, FinishedAt = now, Error = new ExecutionError("Canceled on request.") }, ct);
+
+    /// <summary>Read, check not terminal, write: in one IMMEDIATE transaction, so no other writer interleaves.</summary>
+    private async Task<Execution?> TryTransitionAsync(string id, Func<Execution, Execution> change, CancellationToken ct)
     {
         await using var lease = await WriteAsync(ct);
         var db = lease.Db;
@@ -154,14 +161,14 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
         var current = await read.ExecuteScalarAsync(ct) is string json ? StoredDocuments.Deserialize<Execution>(json) : null;
         if (current is null || current.Status.IsTerminal()) return null;
 
-        var started = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
+        var next = change(current);
         await using var write = Command(db, """
             UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc WHERE id = $id
-            """, ExecutionParameters(started));
+            """, ExecutionParameters(next));
         write.Transaction = tx;
         await write.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
-        return started;
+        return next;
     }
 
     public async Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct)
