@@ -73,27 +73,35 @@ public static class JsonBody
     private static void CheckStrings(byte[] body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var path = new List<(string? Name, int Index)>(); // Index -1: an object frame
         try
         {
             while (reader.Read())
             {
-                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)) continue;
-                try { reader.GetString(); }
-                catch (InvalidOperationException e) { throw new JsonException($"Invalid text: {e.Message}", CurrentPath(body, reader.BytesConsumed), null, null); }
+                var token = reader.TokenType;
+                if (token is JsonTokenType.EndObject or JsonTokenType.EndArray) { path.RemoveAt(path.Count - 1); continue; }
+                if (token != JsonTokenType.PropertyName && path.Count > 0 && path[^1].Index >= 0) path[^1] = (null, path[^1].Index + 1);
+                if (token is JsonTokenType.String or JsonTokenType.PropertyName)
+                {
+                    string? text;
+                    try { text = reader.GetString(); }
+                    catch (InvalidOperationException e)
+                    {
+                        throw new JsonException($"Invalid text: {e.Message}", Render(path), null, null);
+                    }
+                    if (token == JsonTokenType.PropertyName) path[^1] = (text, -1);
+                }
+                if (token == JsonTokenType.StartObject) path.Add((null, -1));
+                if (token == JsonTokenType.StartArray) path.Add((null, 0));
             }
         }
         catch (JsonException e) when (e.Path is null)
         {
             // Malformed JSON: the serializer below reports it with its path.
         }
-    }
 
-    /// <summary>The JSON path of a byte offset, found by re-reading with the serializer's path tracking.</summary>
-    private static string CurrentPath(byte[] body, long offset)
-    {
-        try { JsonSerializer.Deserialize<JsonElement>(body.AsSpan(0, (int)offset)); }
-        catch (JsonException e) when (e.Path is not null) { return e.Path; }
-        return "$";
+        static string Render(List<(string? Name, int Index)> frames) =>
+            "$" + string.Concat(frames.Select(f => f.Index >= 0 ? $"[{f.Index - 1}]" : f.Name is null ? "" : "." + f.Name));
     }
 
     private static async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken ct)

@@ -98,6 +98,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     [InlineData("""{"name": 5}""", "$.name", "could not be converted")]
     [InlineData("""{"name": "x", "nodes": [""", "$.nodes[0]", "open JSON object or array")]
     [InlineData("""{"name": "x", "version": 3, "nodes": [{"id": "a", "type": "set", "parameters": {"values": {}}}]}""", "version", "assigned by the server")]
+    [InlineData("""{"name": "x", "nodes": [{"id": "a", "type": "set", "parameters": {"values": {"v": "\ud800"}}}]}""", "$.nodes[0].parameters.values.v", "Invalid text")]
     public async Task Bad_documents_get_400_naming_the_field_and_store_nothing(string body, string field, string message)
     {
         var response = await _client.PostAsync("/api/workflows", Json(body));
@@ -106,6 +107,17 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.True(errors.ContainsKey(field), $"expected an error for '{field}', got: {errors.ToJsonString()}");
         Assert.Contains(message, string.Join(" ", errors[field]!.AsArray().Select(m => m!.GetValue<string>())));
         Assert.Empty((await _client.GetFromJsonAsync<JsonObject>("/api/workflows"))!["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Input_nested_deeper_than_the_limit_is_refused()
+    {
+        var workflow = await CreateWorkflowAsync(_client, DoublingWorkflow);
+        var deep = new string('[', 40) + new string(']', 40);
+        var response = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json($$"""{"input": {{deep}}}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("depth", (await ProblemAsync(response)).ToJsonString());
+        Assert.Empty((await _client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow.Id}/executions"))!["items"]!.AsArray());
     }
 
     [Fact]
@@ -195,6 +207,8 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         var execution = await WaitForTerminalAsync(_client, id);
         Assert.Equal(ExecutionStatus.Canceled, execution.Status);
+        Assert.Equal(1, execution.Attempts); // what the worker recorded is kept
+        Assert.NotNull(execution.StartedAt);
         await Task.Delay(200); // the worker's own (conditional) write must not replace it
         Assert.Equal(ExecutionStatus.Canceled, (await _client.GetFromJsonAsync<Execution>($"/api/executions/{id}", WorkflowJson.Options))!.Status);
 

@@ -18,14 +18,14 @@ public sealed class ServiceFactory(IReadOnlyDictionary<string, string?>? setting
     public const string WriteKey = "test-write-key";
     public const string ReadKey = "test-read-key";
 
-    private readonly TempDirectory _data = new();
+    private readonly TempDirectory _data = new(); // unless the settings name their own Storage:DataDirectory
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
         var all = new Dictionary<string, string?>
         {
-            ["Storage:DataDirectory"] = _data.Path,
+            ["Storage:DataDirectory"] = settings?.GetValueOrDefault("Storage:DataDirectory") ?? _data.Path,
             ["Auth:ApiKeys:0:Name"] = "writer",
             ["Auth:ApiKeys:0:Sha256"] = Hash(WriteKey),
             ["Auth:ApiKeys:0:Scopes:0"] = "read",

@@ -159,6 +159,23 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Equal("healthy", body["checks"]!["store"]!["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_redis_stall_longer_than_the_client_timeout_does_not_stop_the_worker()
+    {
+        await using var factory = await StartAsync("all", new() { ["Redis:ConnectionString"] = redis.ConnectionString + ",syncTimeout=300,asyncTimeout=300" });
+        var client = factory.Client();
+        var workflow = await CreateWorkflowAsync(client, DoublingWorkflow);
+
+        // Every command, the worker's XREADGROUP included, times out for 2 s.
+        await redis.Connection.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "2000", "ALL");
+        await Task.Delay(2500);
+
+        var response = await client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json("""{"input": {"n": 4}}"""));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["executionId"]!.GetValue<string>();
+        Assert.Equal(ExecutionStatus.Succeeded, (await WaitForTerminalAsync(client, id, TimeSpan.FromSeconds(20))).Status);
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -41,6 +41,15 @@ public class WorkflowValidatorTests
     }
 
     [Fact]
+    public void Node_names_must_be_unique_since_outputs_are_addressed_by_name()
+    {
+        var w = Workflow([Node("a", "set", """{"values": {}}""") with { Name = "X" }, Node("b", "set", """{"values": {}}""") with { Name = "X" }, Node("X", "set", """{"values": {}}""")]);
+        var errors = Errors(w);
+        Assert.Contains("'X' names another node too", errors["nodes[1].name"]);
+        Assert.Contains("'X' names another node too", errors["nodes[2].id"]);
+    }
+
+    [Fact]
     public void Cycles_are_refused_and_spelled_out()
     {
         var errors = Errors(Workflow([Node("a", "set", """{"values": {}}"""), Node("b", "set", """{"values": {}}"""), Node("c", "set", """{"values": {}}""")],
