@@ -19,6 +19,12 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
+# The pinned Node.js tooling (CDK CLI), exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -11,15 +11,14 @@ try
     var options = CommandLine.Parse(args);
     var paths = AppPaths.Find(Directory.GetCurrentDirectory());
     var cliOutdir = System.Environment.GetEnvironmentVariable("CDK_OUTDIR"); // set when the CDK CLI runs us
-    var app = new App(new AppProps
-    {
-        Outdir = cliOutdir ?? Path.Combine(paths.RepositoryRoot, options.OutDir),
-        // Construct paths in resource metadata, as the CDK CLI turns on: the summary names rules by them.
-        Context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true },
-    });
-
-    var only = options.Environment ?? app.Node.TryGetContext("env") as string;
+    var only = options.Environment ?? CliContext.Environment();
     var environments = SettingsLoader.LoadAll(Path.Combine(paths.RepositoryRoot, options.StacksDir), only);
+
+    // Construct paths in resource metadata (as the CDK CLI turns on: the summary names rules by them), and the
+    // context every environment needs so that nothing is looked up.
+    var context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true };
+    foreach (var (key, value) in environments.SelectMany(e => PlatformStacks.Context(e.Settings))) context[key] = value;
+    var app = new App(new AppProps { Outdir = cliOutdir ?? Path.Combine(paths.RepositoryRoot, options.OutDir), Context = context });
     var built = environments.Select(e => (e.Settings, Stacks: new PlatformStacks(app, e.Settings, paths))).ToList();
 
     var assembly = app.Synth();

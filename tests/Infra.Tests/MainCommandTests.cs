@@ -39,6 +39,32 @@ public class MainCommandTests
         foreach (var stack in new[] { "dev-network", "dev-web", "prod-data", "prod-edge", "prod-observability" })
             Assert.True(File.Exists(Path.Combine(outDir, stack + ".template.json")), stack);
         Assert.DoesNotContain("Warning", stderr);
+        Assert.DoesNotContain("\"missing\"", File.ReadAllText(Path.Combine(outDir, "manifest.json"))); // no context lookups
+        Directory.Delete(outDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_cdk_cli_synthesizes_the_environment_named_by_context()
+    {
+        var cli = Path.Combine(Environments.Paths.RepositoryRoot, "node_modules", ".bin", "cdk");
+        Assert.True(File.Exists(cli), "the CDK CLI is not installed: run npm ci (test.sh does)");
+        var outDir = Directory.CreateTempSubdirectory("cdk-cli-").FullName;
+        var info = new ProcessStartInfo(cli, ["synth", "-c", "env=dev", "--quiet", "--no-notices", "--output", outDir])
+        {
+            WorkingDirectory = Environments.Paths.RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20";
+        info.Environment["CDK_DISABLE_CLI_TELEMETRY"] = "true";
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "dev-web.template.json")));
+        Assert.False(File.Exists(Path.Combine(outDir, "prod-web.template.json")));
         Directory.Delete(outDir, recursive: true);
     }
 

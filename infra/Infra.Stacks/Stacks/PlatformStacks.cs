@@ -35,6 +35,16 @@ public sealed class PlatformStacks
     public ObservabilityStack Observability { get; }
     public IReadOnlyList<Stack> All => [Network, Data, Web, Edge, Observability];
 
+    /// <summary>
+    /// Context entries the stacks need so that synthesis never looks anything up: the availability zones of an
+    /// account-bound environment (CDK checks the VPC's zones against them) come from the settings file.
+    /// Must go into the App's context before any stack is built.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, object>> Context(EnvironmentSettings settings) =>
+        settings.Aws.Account is { } account
+            ? [KeyValuePair.Create<string, object>($"availability-zones:account={account}:region={settings.Aws.Region}", settings.Aws.AvailabilityZones.ToArray())]
+            : [];
+
     public PlatformStacks(Construct scope, EnvironmentSettings settings, AppPaths paths)
     {
         var props = (string concern, string description) => new StackProps

@@ -49,7 +49,8 @@ public static class Environments
     /// <summary>A fresh build, optionally with settings the validator would refuse and constructs broken after the fact.</summary>
     public static SynthesizedEnvironment Build(EnvironmentSettings settings, Action<PlatformStacks>? breakIt = null)
     {
-        var app = new Amazon.CDK.App(new AppProps { Context = new Dictionary<string, object> { ["aws:cdk:enable-path-metadata"] = true } });
+        var context = new Dictionary<string, object>(PlatformStacks.Context(settings)) { ["aws:cdk:enable-path-metadata"] = true };
+        var app = new Amazon.CDK.App(new AppProps { Context = context });
         var stacks = new PlatformStacks(app, settings, Paths);
         breakIt?.Invoke(stacks);
         return new SynthesizedEnvironment(settings, stacks);
