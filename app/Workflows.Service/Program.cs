@@ -22,6 +22,7 @@ app.MapHealthEndpoints();
 if (app.Services.GetRequiredService<IOptions<ServiceOptions>>().Value.RunsApi)
 {
     app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+    app.MapNotFoundPage();
     app.MapGroup("/api").MapWorkflowEndpoints().MapExecutionEndpoints();
 }
 

@@ -31,6 +31,14 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_not_found_page_cloudfront_fetches_is_served()
+    {
+        var page = await _factory.Client(key: null).GetAsync("/404.html");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_the_api()
     {
         var doc = await _factory.Client(key: null).GetFromJsonAsync<JsonObject>("/openapi/v1.json");
