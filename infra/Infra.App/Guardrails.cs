@@ -8,9 +8,20 @@ namespace Infra.App;
 /// <summary>Runs the guardrail rules over one environment's synthesized templates.</summary>
 public static class Guardrails
 {
-    public static IReadOnlyList<Violation> Check(EnvironmentSettings settings, PlatformStacks stacks, string assemblyDirectory) =>
-        GuardrailRules.Check(
-            stacks.All.Select(s => new SynthesizedTemplate(s.StackName,
-                JsonNode.Parse(File.ReadAllText(Path.Combine(assemblyDirectory, s.TemplateFile)))!.AsObject())).ToList(),
-            settings.Production);
+    /// <summary>Every stack's template and its nested stacks' (the EKS providers), read from the cloud assembly.</summary>
+    public static IReadOnlyList<Violation> Check(EnvironmentSettings settings, PlatformStacks stacks, string assemblyDirectory)
+    {
+        var templates = new List<SynthesizedTemplate>();
+        foreach (var stack in stacks.All)
+        {
+            templates.Add(Read(stack.StackName, Path.Combine(assemblyDirectory, stack.TemplateFile)));
+            var prefix = stack.ArtifactId.Replace("-", "");
+            foreach (var nested in Directory.GetFiles(assemblyDirectory, $"{prefix}*.nested.template.json"))
+                templates.Add(Read($"{stack.StackName}/{Path.GetFileName(nested)}", nested));
+        }
+        return GuardrailRules.Check(templates, settings.Production);
+    }
+
+    private static SynthesizedTemplate Read(string name, string file) =>
+        new(name, JsonNode.Parse(File.ReadAllText(file))!.AsObject());
 }

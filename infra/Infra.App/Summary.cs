@@ -20,7 +20,7 @@ public static class Summary
             rules.AddRange(TemplateScaling.Rules(resources));
         }
         output.WriteLine();
-        output.WriteLine($"  {"scaling rule",-36} {"kind",-16} {"metric",-34} target");
-        foreach (var r in rules) output.WriteLine($"  {r.Name,-36} {r.Kind,-16} {r.Metric,-34} {r.Target}");
+        output.WriteLine($"  {"scaling rule",-36} {"kind",-16} {"metric",-46} target");
+        foreach (var r in rules) output.WriteLine($"  {r.Name,-36} {r.Kind,-16} {r.Metric,-46} {r.Target}");
     }
 }

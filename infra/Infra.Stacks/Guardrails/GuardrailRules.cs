@@ -89,6 +89,16 @@ public static partial class GuardrailRules
                             Fail(HttpsToOrigin, stack, id, $"production origin {origin!["Id"]} uses {policy}");
                     }
                     break;
+                case "Custom::AWSCDK-EKS-Cluster":
+                    var config = p["Config"];
+                    if (config?["encryptionConfig"] is not JsonArray { Count: > 0 }) Fail(EncryptionAtRest, stack, id, "EKS secrets are not encrypted with a KMS key");
+                    var logging = config?["logging"]?["clusterLogging"]?.AsArray().SelectMany(l => l?["types"]?.AsArray() ?? []).Select(t => t!.GetValue<string>()).ToHashSet() ?? [];
+                    if (logging.Count < 5) Fail(ProductionProtection, stack, id, $"EKS control-plane logging covers {logging.Count} of 5 log types");
+                    if (production && IsTrue(config?["resourcesVpcConfig"]?["endpointPublicAccess"])) Fail(ProductionProtection, stack, id, "production EKS API endpoint is public");
+                    break;
+                case "Custom::AWSCDK-EKS-KubernetesResource":
+                    if (SecretLike().IsMatch(p["Manifest"]?.ToJsonString() ?? "")) Fail(NoPlaintextSecrets, stack, id, "a Kubernetes manifest holds what looks like a literal secret");
+                    break;
                 case "AWS::IAM::Policy" or "AWS::IAM::ManagedPolicy":
                     CheckStatements(p["PolicyDocument"], stack, id, Fail);
                     break;

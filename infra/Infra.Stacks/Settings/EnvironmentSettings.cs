@@ -17,6 +17,7 @@ public sealed record EnvironmentSettings
     public required EdgeSettings Edge { get; init; }
     public required CacheSettings Cache { get; init; }
     public required DatabaseSettings Database { get; init; }
+    public required WorkersSettings Workers { get; init; }
     public ObservabilitySettings Observability { get; init; } = new();
 }
 
@@ -100,4 +101,63 @@ public sealed record ObservabilitySettings
 {
     /// <summary>Subscribed to the alarm topic when set.</summary>
     public string? AlarmEmail { get; init; }
+}
+
+public enum EndpointAccessMode { Private, PublicAndPrivate }
+
+/// <summary>The EKS worker tier: cluster, nodes, the worker Deployment and its KEDA scaling.</summary>
+public sealed record WorkersSettings
+{
+    /// <summary>EKS version; the matching kubectl layer package (@aws-cdk/lambda-layer-kubectl-vNN) must be installed by npm ci.</summary>
+    public required string KubernetesVersion { get; init; }
+    /// <summary><c>private</c> (prod) or <c>public-and-private</c> (dev: kubectl from a laptop; still IAM-authenticated).</summary>
+    public required EndpointAccessMode EndpointAccess { get; init; }
+    public required string NodeInstanceType { get; init; }
+    public required int NodeMinSize { get; init; }
+    public required int NodeMaxSize { get; init; }
+    public required int NodeDesiredSize { get; init; }
+    public int NodeDiskGiB { get; init; } = 50;
+
+    public required int MinReplicas { get; init; }
+    public required int MaxReplicas { get; init; }
+    public required int CpuTargetPercent { get; init; }
+    /// <summary>Target average of the queue metric per pod (the source document's 10).</summary>
+    public required int QueueLengthPerPod { get; init; }
+    /// <summary>Replicas KEDA keeps when it cannot read the queue metric (KEDA's fallback).</summary>
+    public required int FallbackReplicas { get; init; }
+    /// <summary>Executions one pod runs at once (the service's Queue:Concurrency).</summary>
+    public int Concurrency { get; init; } = 8;
+
+    public ResourceSettings Requests { get; init; } = new() { Cpu = "500m", Memory = "1Gi" };
+    public ResourceSettings Limits { get; init; } = new() { Cpu = "2", Memory = "2Gi" };
+    public ScaleBehaviorSettings ScaleDown { get; init; } = new() { StabilizationSeconds = 300, Percent = 50, PeriodSeconds = 60 };
+    public ScaleBehaviorSettings ScaleUp { get; init; } = new() { StabilizationSeconds = 0, Percent = 100, Pods = 2, PeriodSeconds = 30 };
+
+    public required ChartVersions Charts { get; init; }
+    /// <summary>Image of the init container that reads the pod's secrets into a memory volume (needs the AWS CLI).</summary>
+    public string SecretsInitImage { get; init; } = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
+}
+
+public sealed record ResourceSettings
+{
+    public required string Cpu { get; init; }
+    public required string Memory { get; init; }
+}
+
+public sealed record ScaleBehaviorSettings
+{
+    public required int StabilizationSeconds { get; init; }
+    public required int Percent { get; init; }
+    public int? Pods { get; init; }
+    public required int PeriodSeconds { get; init; }
+}
+
+/// <summary>Pinned Helm chart versions.</summary>
+public sealed record ChartVersions
+{
+    public required string Keda { get; init; }
+    public required string ClusterAutoscaler { get; init; }
+    /// <summary>Cluster Autoscaler's image tag must match the Kubernetes minor version (e.g. v1.33.1 for 1.33).</summary>
+    public required string ClusterAutoscalerImageTag { get; init; }
+    public required string MetricsServer { get; init; }
 }

@@ -72,6 +72,8 @@ public static partial class SettingsValidator
         Range(s.Database.Instances, 1, 16, "database.instances");
         Range(s.Database.BackupRetentionDays, 1, 35, "database.backupRetentionDays");
 
+        ValidateWorkers(s.Workers, Check, Range);
+
         if (s.Production)
         {
             // What a production environment must have; the guardrail tests check the synthesized templates too.
@@ -83,7 +85,63 @@ public static partial class SettingsValidator
             Check(s.Edge.OriginProtocol == OriginProtocol.HttpsOnly, "edge.originProtocol", "must be https-only in production");
             Check(s.Web.AccessLogs, "web.accessLogs", "must be true in production");
             Check(s.Web.MinCapacity >= 2, "web.minCapacity", "must be at least 2 in production (one per zone)");
+            Check(s.Workers.EndpointAccess == EndpointAccessMode.Private, "workers.endpointAccess", "must be private in production");
+            Check(s.Workers.MinReplicas >= 2, "workers.minReplicas", "must be at least 2 in production");
         }
         return errors;
+    }
+
+    private static void ValidateWorkers(WorkersSettings w, Action<bool, string, string> check, Action<double, double, double, string> range)
+    {
+        var version = Regex.Match(w.KubernetesVersion, @"^1\.(\d+)$");
+        check(version.Success && int.Parse(version.Groups[1].Value) >= 29, "workers.kubernetesVersion", $"'{w.KubernetesVersion}' must be an EKS version such as 1.33 (1.29 or later)");
+        check(!version.Success || w.Charts.ClusterAutoscalerImageTag.StartsWith($"v1.{version.Groups[1].Value}.", StringComparison.Ordinal),
+            "workers.charts.clusterAutoscalerImageTag", $"'{w.Charts.ClusterAutoscalerImageTag}' must match the Kubernetes minor version (v{w.KubernetesVersion}.x)");
+        foreach (var (path, value) in new[] { ("keda", w.Charts.Keda), ("clusterAutoscaler", w.Charts.ClusterAutoscaler), ("metricsServer", w.Charts.MetricsServer) })
+            check(Regex.IsMatch(value, @"^\d+\.\d+\.\d+$"), $"workers.charts.{path}", $"'{value}' must be an exact chart version such as 2.16.0 (pinned, never a range)");
+
+        check(w.MinReplicas >= 1, "workers.minReplicas", "must be at least 1");
+        check(w.MinReplicas <= w.MaxReplicas, "workers.minReplicas", $"must not exceed workers.maxReplicas ({w.MinReplicas} > {w.MaxReplicas})");
+        range(w.MaxReplicas, 1, 1000, "workers.maxReplicas");
+        check(w.FallbackReplicas >= w.MinReplicas && w.FallbackReplicas <= w.MaxReplicas, "workers.fallbackReplicas",
+            $"{w.FallbackReplicas} must be between workers.minReplicas ({w.MinReplicas}) and workers.maxReplicas ({w.MaxReplicas})");
+        range(w.CpuTargetPercent, 1, 100, "workers.cpuTargetPercent");
+        range(w.QueueLengthPerPod, 1, 10_000, "workers.queueLengthPerPod");
+        range(w.Concurrency, 1, 1024, "workers.concurrency");
+        foreach (var (path, b) in new[] { ("scaleDown", w.ScaleDown), ("scaleUp", w.ScaleUp) })
+        {
+            range(b.StabilizationSeconds, 0, 3600, $"workers.{path}.stabilizationSeconds");
+            range(b.Percent, 1, 1000, $"workers.{path}.percent");
+            range(b.PeriodSeconds, 1, 1800, $"workers.{path}.periodSeconds");
+            if (b.Pods is { } pods) range(pods, 1, 1000, $"workers.{path}.pods");
+        }
+
+        var cpuRequest = NodeCapacity.Millicores(w.Requests.Cpu);
+        var memRequest = NodeCapacity.Mebibytes(w.Requests.Memory);
+        var cpuLimit = NodeCapacity.Millicores(w.Limits.Cpu);
+        var memLimit = NodeCapacity.Mebibytes(w.Limits.Memory);
+        check(cpuRequest > 0, "workers.requests.cpu", $"'{w.Requests.Cpu}' is not a CPU quantity such as 500m or 2");
+        check(memRequest > 0, "workers.requests.memory", $"'{w.Requests.Memory}' is not a memory quantity such as 512Mi or 1Gi");
+        check(cpuLimit > 0, "workers.limits.cpu", $"'{w.Limits.Cpu}' is not a CPU quantity such as 500m or 2");
+        check(memLimit > 0, "workers.limits.memory", $"'{w.Limits.Memory}' is not a memory quantity such as 512Mi or 1Gi");
+        check(cpuLimit is null || cpuRequest is null || cpuLimit >= cpuRequest, "workers.limits.cpu", "must not be below workers.requests.cpu");
+        check(memLimit is null || memRequest is null || memLimit >= memRequest, "workers.limits.memory", "must not be below workers.requests.memory");
+
+        check(w.NodeMinSize >= 1 && w.NodeMinSize <= w.NodeMaxSize, "workers.nodeMinSize", $"must be from 1 to workers.nodeMaxSize ({w.NodeMaxSize})");
+        check(w.NodeDesiredSize >= w.NodeMinSize && w.NodeDesiredSize <= w.NodeMaxSize, "workers.nodeDesiredSize", "must be between workers.nodeMinSize and workers.nodeMaxSize");
+        range(w.NodeDiskGiB, 20, 1024, "workers.nodeDiskGiB");
+        if (!NodeCapacity.Types.ContainsKey(w.NodeInstanceType))
+        {
+            check(false, "workers.nodeInstanceType", $"'{w.NodeInstanceType}' is not one of the sized x86_64 types: {string.Join(", ", NodeCapacity.Types.Keys.Order())}");
+        }
+        else if (cpuRequest > 0 && memRequest > 0)
+        {
+            // The node group must hold the HPA's maximum, plus one node's worth for the add-ons (KEDA, autoscaler, CoreDNS).
+            var perNode = NodeCapacity.PodsPerNode(w.NodeInstanceType, cpuRequest.Value, memRequest.Value);
+            check(perNode >= 1, "workers.nodeInstanceType", $"'{w.NodeInstanceType}' cannot fit one worker pod ({w.Requests.Cpu}, {w.Requests.Memory})");
+            var needed = perNode < 1 ? int.MaxValue : (int)Math.Ceiling((double)w.MaxReplicas / perNode) + 1;
+            check(w.NodeMaxSize >= needed, "workers.nodeMaxSize",
+                $"{w.NodeMaxSize} nodes cannot hold workers.maxReplicas ({w.MaxReplicas}): a {w.NodeInstanceType} fits {perNode} pod(s) of {w.Requests.Cpu}/{w.Requests.Memory}, so at least {needed} are needed (one spare for add-ons)");
+        }
     }
 }

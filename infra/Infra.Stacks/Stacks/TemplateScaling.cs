@@ -10,6 +10,7 @@ public static class TemplateScaling
 {
     public static IEnumerable<SynthesizedScalingRule> Rules(JsonObject resources)
     {
+        foreach (var rule in KedaRules(resources)) yield return rule;
         foreach (var (logicalId, resource) in resources)
         {
             if (resource!["Type"]!.GetValue<string>() != "AWS::AutoScaling::ScalingPolicy") continue;
@@ -28,6 +29,52 @@ public static class TemplateScaling
             }
         }
     }
+
+    /// <summary>KEDA ScaledObjects applied through the EKS manifest resource: one row per trigger.</summary>
+    private static IEnumerable<SynthesizedScalingRule> KedaRules(JsonObject resources)
+    {
+        foreach (var manifest in Manifests(resources))
+        {
+            if (manifest["kind"]?.GetValue<string>() != "ScaledObject") continue;
+            var spec = manifest["spec"]!;
+            var name = $"{manifest["metadata"]!["namespace"]}/{manifest["metadata"]!["name"]} (KEDA)";
+            var kind = $"HPA {spec["minReplicaCount"]}–{spec["maxReplicaCount"]} pods";
+            foreach (var trigger in spec["triggers"]!.AsArray())
+            {
+                var meta = trigger!["metadata"]!;
+                yield return trigger["type"]!.GetValue<string>() switch
+                {
+                    "cpu" => new(name, kind, "pod CPU utilization", $"{meta["value"]} %"),
+                    "aws-cloudwatch" => new(name, kind, $"{meta["namespace"]}/{meta["metricName"]} ({meta["dimensionName"]}={meta["dimensionValue"]})",
+                        $"{meta["targetMetricValue"]} per pod"),
+                    var other => new(name, kind, other, "see manifest"),
+                };
+            }
+        }
+    }
+
+    /// <summary>
+    /// The objects in Custom::AWSCDK-EKS-KubernetesResource manifests. The manifest is a JSON string, joined with
+    /// Fn::Join when it holds tokens; tokens are replaced by a placeholder to read the rest.
+    /// </summary>
+    public static IEnumerable<JsonNode> Manifests(JsonObject resources)
+    {
+        foreach (var (_, resource) in resources)
+        {
+            if (resource!["Type"]!.GetValue<string>() != "Custom::AWSCDK-EKS-KubernetesResource") continue;
+            var text = Flatten(resource["Properties"]!["Manifest"]);
+            JsonNode? parsed;
+            try { parsed = JsonNode.Parse(text); } catch (System.Text.Json.JsonException) { continue; }
+            foreach (var item in parsed as JsonArray ?? [parsed]) if (item is not null) yield return item;
+        }
+    }
+
+    private static string Flatten(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonObject o when o["Fn::Join"] is JsonArray join => string.Concat(join[1]!.AsArray().Select(Flatten)),
+        _ => "TOKEN", // a Ref or Fn::GetAtt: always inside a JSON string in these manifests
+    };
 
     /// <summary>"dev-web/Web/Group/ScalingPolicyCpu/Resource" → "Web/Group/ScalingPolicyCpu".</summary>
     private static string? ConstructPath(JsonNode resource)

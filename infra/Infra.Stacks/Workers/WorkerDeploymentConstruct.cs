@@ -1,0 +1,234 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EKS;
+using Amazon.CDK.AWS.SecretsManager;
+using Constructs;
+using Infra.Stacks.Settings;
+using k8s.Models;
+using Workflows.ScalingSignals;
+
+namespace Infra.Stacks.Workers;
+
+/// <summary>What the worker pods connect to.</summary>
+public sealed record WorkerDependencies(string Image, string RedisHost, ISecret RedisAuthToken, string DatabaseHost, ISecret DatabaseSecret);
+
+/// <summary>
+/// The service's <c>worker</c> role on EKS: a namespace, an IRSA service account, the Deployment (the source document's
+/// requests and limits, probes on the health endpoints, a termination grace period above the service's own, spread over
+/// zones), a PodDisruptionBudget, and KEDA's ScaledObject, which generates the HPA: CPU 75 % and the service's
+/// QueueLength metric at 10 per pod, with the document's scale-up and scale-down behaviour.
+/// </summary>
+/// <remarks>
+/// Secrets never appear in the manifests: an init container reads them from Secrets Manager with the pod's IRSA role
+/// into a memory-backed volume, and the service reads them from files (Redis:PasswordFile,
+/// Storage:MongoDb:CredentialsFile). The manifests hold only host names and secret ARNs.
+/// </remarks>
+public sealed class WorkerDeploymentConstruct : Construct
+{
+    public const string Namespace = "workflows";
+    public const string Name = "workflow-worker";
+    public const int Port = 8080;
+    private const string SecretsDir = "/run/secrets/workflows";
+
+    public ServiceAccount ServiceAccount { get; }
+    public KubernetesManifest Deployment { get; }
+    public KubernetesManifest ScaledObjectManifest { get; }
+    public ScaledObject ScaledObject { get; }
+
+    public WorkerDeploymentConstruct(Construct scope, string id, EnvironmentSettings settings, WorkerClusterConstruct workers,
+        ClusterAddonsConstruct addons, WorkerDependencies deps) : base(scope, id)
+    {
+        var cluster = workers.Cluster;
+        var w = settings.Workers;
+        var labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = Name, ["app.kubernetes.io/part-of"] = "workflows" };
+
+        var ns = cluster.AddManifest("Namespace", Manifests.FromModel(new V1Namespace
+        {
+            ApiVersion = "v1", Kind = "Namespace",
+            Metadata = new V1ObjectMeta { Name = Namespace, Labels = new Dictionary<string, string> { ["pod-security.kubernetes.io/enforce"] = "restricted" } },
+        }));
+
+        ServiceAccount = cluster.AddServiceAccount("WorkerAccount", new ServiceAccountOptions { Name = Name, Namespace = Namespace });
+        ServiceAccount.Node.AddDependency(ns);
+        deps.RedisAuthToken.GrantRead(ServiceAccount);
+        deps.DatabaseSecret.GrantRead(ServiceAccount);
+
+        Deployment = cluster.AddManifest("Deployment", Manifests.FromModel(BuildDeployment(settings, deps, labels)));
+        Deployment.Node.AddDependency(ServiceAccount);
+
+        var pdb = cluster.AddManifest("DisruptionBudget", Manifests.FromModel(new V1PodDisruptionBudget
+        {
+            ApiVersion = "policy/v1", Kind = "PodDisruptionBudget",
+            Metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, Labels = labels },
+            Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = (IntOrString)"1", Selector = new V1LabelSelector { MatchLabels = labels } },
+        }));
+        pdb.Node.AddDependency(ns);
+
+        // ---- KEDA ----
+        var auth = cluster.AddManifest("KedaAwsAuthentication", Manifests.FromRecord(new TriggerAuthentication(
+            new ObjectMeta("keda-aws", Namespace), new TriggerAuthenticationSpec(new PodIdentity("aws")))));
+        auth.Node.AddDependency(addons.Keda);
+        auth.Node.AddDependency(ns);
+
+        ScaledObject = BuildScaledObject(settings, Stack.Of(this).Region);
+        ScaledObjectManifest = cluster.AddManifest("ScaledObject", Manifests.FromRecord(ScaledObject));
+        ScaledObjectManifest.Node.AddDependency(addons.Keda); // its CRD comes with the chart
+        ScaledObjectManifest.Node.AddDependency(auth);
+        ScaledObjectManifest.Node.AddDependency(Deployment);
+    }
+
+    public static ScaledObject BuildScaledObject(EnvironmentSettings settings, string region)
+    {
+        var w = settings.Workers;
+        var queue = ScalingSignals.QueueLength;
+        HpaScalingRules Rules(ScaleBehaviorSettings b) => new(b.StabilizationSeconds,
+            b.Pods is { } pods
+                ? [new HpaPolicy("Percent", b.Percent, b.PeriodSeconds), new HpaPolicy("Pods", pods, b.PeriodSeconds)]
+                : [new HpaPolicy("Percent", b.Percent, b.PeriodSeconds)],
+            b.Pods is null ? null : "Max"); // scale up by whichever adds more: max(100 %, 2 pods)
+
+        return new ScaledObject(
+            new ObjectMeta(Name, Namespace),
+            new ScaledObjectSpec(
+                ScaleTargetRef: new ScaleTargetRef(Name),
+                MinReplicaCount: w.MinReplicas,
+                MaxReplicaCount: w.MaxReplicas,
+                PollingInterval: 30,
+                CooldownPeriod: 300,
+                Fallback: new Fallback(FailureThreshold: 3, Replicas: w.FallbackReplicas),
+                Advanced: new Advanced(new HorizontalPodAutoscalerConfig(new HpaBehavior(Rules(w.ScaleDown), Rules(w.ScaleUp)))),
+                Triggers:
+                [
+                    new Trigger("cpu", "Utilization", new Dictionary<string, string> { ["value"] = w.CpuTargetPercent.ToString() }),
+                    new Trigger("aws-cloudwatch", "AverageValue", new Dictionary<string, string>
+                    {
+                        ["namespace"] = ScalingSignals.Namespace,
+                        ["metricName"] = queue.Name,
+                        ["dimensionName"] = string.Join(";", queue.Dimensions),
+                        ["dimensionValue"] = settings.Name,
+                        ["metricStat"] = queue.Statistic,
+                        ["metricStatPeriod"] = ScalingSignals.PeriodSeconds.ToString(),
+                        ["metricCollectionTime"] = (ScalingSignals.PeriodSeconds * 5).ToString(),
+                        ["targetMetricValue"] = w.QueueLengthPerPod.ToString(),
+                        ["activationTargetMetricValue"] = "0",
+                        // Missing data is an error, not a zero: KEDA then holds FallbackReplicas instead of scaling
+                        // a busy queue down because the publisher stopped.
+                        ["ignoreNullValues"] = "false",
+                        ["awsRegion"] = region,
+                    }, new AuthenticationRef("keda-aws")),
+                ]));
+    }
+
+    private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };
+
+    private static V1Deployment BuildDeployment(EnvironmentSettings settings, WorkerDependencies deps, Dictionary<string, string> labels)
+    {
+        var w = settings.Workers;
+        var grace = settings.Service.ShutdownGraceSeconds;
+        var env = new List<V1EnvVar>
+        {
+            Env("Workflows__Role", "worker"),
+            Env("Workflows__ExecutionMode", "queue"),
+            Env("Workflows__ShutdownGraceSeconds", grace.ToString()),
+            Env("Queue__Concurrency", w.Concurrency.ToString()),
+            Env("ASPNETCORE_URLS", $"http://+:{Port}"),
+            Env("Redis__ConnectionString", $"{deps.RedisHost}:6379,ssl=true,abortConnect=false"),
+            Env("Redis__PasswordFile", $"{SecretsDir}/redis-password"),
+            Env("Storage__Provider", "mongodb"),
+            Env("Storage__MongoDb__ConnectionString", $"mongodb://{deps.DatabaseHost}:27017/?tls=true&replicaSet=rs0&retryWrites=false"),
+            Env("Storage__MongoDb__CredentialsFile", $"{SecretsDir}/documentdb.json"),
+            Env("Storage__MongoDb__TlsCaFile", "/etc/ssl/rds/global-bundle.pem"),
+            Env("Metrics__Environment", settings.Name),
+        };
+        var restricted = new V1SecurityContext
+        {
+            AllowPrivilegeEscalation = false,
+            ReadOnlyRootFilesystem = true,
+            RunAsNonRoot = true,
+            RunAsUser = 1654, // the .NET images' "app" user
+            Capabilities = new V1Capabilities { Drop = ["ALL"] },
+            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+        };
+
+        return new V1Deployment
+        {
+            ApiVersion = "apps/v1", Kind = "Deployment",
+            Metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, Labels = labels },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = w.MinReplicas, // KEDA's HPA owns the count from here on
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxUnavailable = (IntOrString)"0", MaxSurge = (IntOrString)"25%" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = new V1PodSpec
+                    {
+                        ServiceAccountName = Name,
+                        // Above the service's own grace: it drains for `grace` s, then the host stops within 10 s more.
+                        TerminationGracePeriodSeconds = grace + 15,
+                        SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, FsGroup = 1654, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
+                        TopologySpreadConstraints =
+                        [
+                            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
+                            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "kubernetes.io/hostname", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
+                        ],
+                        Volumes =
+                        [
+                            new V1Volume { Name = "secrets", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("1Mi") } },
+                            new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("256Mi") } },
+                        ],
+                        InitContainers =
+                        [
+                            new V1Container
+                            {
+                                Name = "read-secrets",
+                                Image = w.SecretsInitImage,
+                                Command = ["/bin/sh", "-c"],
+                                Args =
+                                [
+                                    $"set -eu; umask 077; " +
+                                    $"aws secretsmanager get-secret-value --secret-id \"$REDIS_SECRET\" --query SecretString --output text > {SecretsDir}/redis-password; " +
+                                    $"aws secretsmanager get-secret-value --secret-id \"$DB_SECRET\" --query SecretString --output text > {SecretsDir}/documentdb.json",
+                                ],
+                                Env =
+                                [
+                                    Env("AWS_REGION", Stack.Of(deps.RedisAuthToken).Region),
+                                    Env("HOME", "/tmp"),
+                                    Env("REDIS_SECRET", deps.RedisAuthToken.SecretArn),
+                                    Env("DB_SECRET", deps.DatabaseSecret.SecretArn),
+                                ],
+                                VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+                                SecurityContext = restricted,
+                                Resources = new V1ResourceRequirements
+                                {
+                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("50m"), ["memory"] = new("64Mi") },
+                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
+                                },
+                            },
+                        ],
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "worker",
+                                Image = deps.Image,
+                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = Port }],
+                                Env = env,
+                                VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir, ReadOnlyProperty = true }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+                                Resources = new V1ResourceRequirements
+                                {
+                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(w.Requests.Cpu), ["memory"] = new(w.Requests.Memory) },
+                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(w.Limits.Cpu), ["memory"] = new(w.Limits.Memory) },
+                                },
+                                // The source document's probes: liveness 30 s / 10 s, readiness 5 s / 5 s.
+                                LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/api/health", Port = (IntOrString)"http" }, InitialDelaySeconds = 30, PeriodSeconds = 10 },
+                                ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/api/health/ready", Port = (IntOrString)"http" }, InitialDelaySeconds = 5, PeriodSeconds = 5 },
+                                SecurityContext = restricted,
+                            },
+                        ],
+                    },
+                },
+            },
+        };
+    }
+}
