@@ -89,6 +89,26 @@ public class GuardrailTests
             v => v.Rule == GuardrailRules.ProductionProtection);
     }
 
+    private static Amazon.CDK.CfnResource EksCluster(PlatformStacks s) =>
+        (Amazon.CDK.CfnResource)s.Workers.Cluster.Cluster.Node.FindChild("Resource").Node.FindChild("Resource").Node.DefaultChild!;
+
+    [Fact]
+    public void An_eks_cluster_without_secrets_encryption_or_with_a_public_prod_endpoint_fails()
+    {
+        Broken("dev", GuardrailRules.EncryptionAtRest, "EKS secrets are not encrypted", s => EksCluster(s).AddPropertyDeletionOverride("Config.encryptionConfig"));
+        Broken("prod", GuardrailRules.ProductionProtection, "API endpoint is public", s => EksCluster(s).AddPropertyOverride("Config.resourcesVpcConfig.endpointPublicAccess", true));
+        Broken("prod", GuardrailRules.ProductionProtection, "logging covers 2 of 5", s => EksCluster(s).AddPropertyOverride("Config.logging.clusterLogging.0.types", new[] { "api", "audit" }));
+    }
+
+    [Fact]
+    public void A_secret_in_a_kubernetes_manifest_fails() =>
+        Broken("dev", GuardrailRules.NoPlaintextSecrets, "Kubernetes manifest", s => s.Workers.Cluster.Cluster.AddManifest("Leak", new Dictionary<string, object>
+        {
+            ["apiVersion"] = "v1", ["kind"] = "ConfigMap",
+            ["metadata"] = new Dictionary<string, object> { ["name"] = "leak", ["namespace"] = "workflows" },
+            ["data"] = new Dictionary<string, object> { ["REDIS"] = "redis:6379,password=hunter2hunter2hunter2" },
+        }));
+
     [Fact]
     public void Production_cloudfront_over_http_to_the_origin_fails()
     {

@@ -72,6 +72,27 @@ public class SettingsTests
     }
 
     [Fact]
+    public void The_node_group_must_hold_the_worker_maximum()
+    {
+        var e = Refused(Prod.Replace("nodeMaxSize: 6 ", "nodeMaxSize: 3 "), "stacks/prod.yaml");
+        AssertError(e, "workers.nodeMaxSize", "3 nodes cannot hold workers.maxReplicas (20): a m6i.xlarge fits 7 pod(s) of 500m/1Gi, so at least 4 are needed");
+        AssertError(Refused(Dev.Replace("nodeInstanceType: t3.large", "nodeInstanceType: m6g.large")), "workers.nodeInstanceType", "not one of the sized x86_64 types");
+    }
+
+    [Theory]
+    [InlineData("clusterAutoscalerImageTag: v1.33.1", "clusterAutoscalerImageTag: v1.30.0", "workers.charts.clusterAutoscalerImageTag", "must match the Kubernetes minor")]
+    [InlineData("keda: 2.21.1", "keda: ^2.21", "workers.charts.keda", "exact chart version")]
+    [InlineData("fallbackReplicas: 2", "fallbackReplicas: 9", "workers.fallbackReplicas", "between workers.minReplicas (1) and workers.maxReplicas (3)")]
+    [InlineData("minReplicas: 1", "minReplicas: 5", "workers.minReplicas", "must not exceed workers.maxReplicas (5 > 3)")]
+    [InlineData("kubernetesVersion: \"1.33\"", "kubernetesVersion: \"2.0\"", "workers.kubernetesVersion", "must be an EKS version")]
+    public void Worker_settings_are_validated(string original, string replacement, string path, string fragment) =>
+        AssertError(Refused(Dev.Replace(original, replacement)), path, fragment);
+
+    [Fact]
+    public void Production_keeps_the_cluster_endpoint_private() =>
+        AssertError(Refused(Prod.Replace("endpointAccess: private", "endpointAccess: public-and-private"), "stacks/prod.yaml"), "workers.endpointAccess", "must be private in production");
+
+    [Fact]
     public void Https_to_the_origin_needs_a_certificate_and_a_name()
     {
         var e = Refused(Dev.Replace("originProtocol: http-only", "originProtocol: https-only"));

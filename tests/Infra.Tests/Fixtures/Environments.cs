@@ -25,6 +25,13 @@ public sealed class SynthesizedEnvironment(EnvironmentSettings settings, Platfor
     public Template Web => Template(Stacks.Web);
     public Template Edge => Template(Stacks.Edge);
     public Template Observability => Template(Stacks.Observability);
+    public Template Workers => Template(Stacks.Workers);
+
+    /// <summary>The Kubernetes objects the workers stack applies, parsed from its manifest resources.</summary>
+    public IReadOnlyList<JsonNode> KubernetesObjects =>
+        TemplateScaling.Manifests(JsonNode.Parse(JsonSerializer.Serialize(Workers.ToJSON()))!["Resources"]!.AsObject()).ToList();
+
+    public JsonNode KubernetesObject(string kind) => KubernetesObjects.Single(o => o["kind"]!.GetValue<string>() == kind && o["metadata"]!["namespace"]?.GetValue<string>() == "workflows");
 
     public IReadOnlyList<SynthesizedTemplate> Templates =>
         Stacks.All.Select(s => new SynthesizedTemplate(s.StackName, JsonNode.Parse(JsonSerializer.Serialize(Template(s).ToJSON()))!.AsObject())).ToList();
