@@ -63,8 +63,7 @@ public static class QueueExtensions
             return builder;
         }
 
-        var redisConfig = ConfigurationOptions.Parse(redis.ConnectionString!);
-        redisConfig.AbortOnConnectFail = false; // start even while Redis is away; readiness reports it
+        var redisConfig = RedisConnection.Configure(redis);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfig));
         services.AddHostedService<RedisWarmup>();
         services.AddSingleton<RedisStreamQueue>();
@@ -75,6 +74,23 @@ public static class QueueExtensions
             sp => new DelegateHealthCheck(ct => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync()),
             HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         return builder;
+    }
+}
+
+/// <summary>Builds the StackExchange.Redis configuration from section <c>Redis</c>.</summary>
+public static class RedisConnection
+{
+    public static ConfigurationOptions Configure(RedisOptions options)
+    {
+        var config = ConfigurationOptions.Parse(options.ConnectionString!);
+        config.AbortOnConnectFail = false; // start even while Redis is away; readiness reports it
+        if (!string.IsNullOrWhiteSpace(options.PasswordFile))
+        {
+            if (!File.Exists(options.PasswordFile))
+                throw new InvalidOperationException($"Redis:PasswordFile '{options.PasswordFile}' does not exist.");
+            config.Password = File.ReadAllText(options.PasswordFile).TrimEnd('\r', '\n');
+        }
+        return config;
     }
 }
 

@@ -28,6 +28,10 @@ public sealed class MongoOptions
     /// <summary>Amazon DocumentDB does not support retryable writes: keep false there.</summary>
     public bool RetryWrites { get; set; }
 
+    /// <summary>A JSON file with <c>username</c> and <c>password</c> (the shape of a DocumentDB Secrets Manager secret),
+    /// used instead of credentials in the connection string.</summary>
+    public string? CredentialsFile { get; set; }
+
     /// <summary>PEM bundle of CAs to trust for TLS (DocumentDB: the RDS global bundle). Unset: the system store.</summary>
     public string? TlsCaFile { get; set; }
 

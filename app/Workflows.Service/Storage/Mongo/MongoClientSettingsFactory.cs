@@ -27,6 +27,12 @@ public static class MongoClientSettingsFactory
         settings.ServerSelectionTimeout = TimeSpan.FromSeconds(options.ServerSelectionTimeoutSeconds);
         settings.HeartbeatInterval = TimeSpan.FromSeconds(options.HeartbeatSeconds);
 
+        if (!string.IsNullOrWhiteSpace(options.CredentialsFile))
+        {
+            var (user, password) = ReadCredentials(options.CredentialsFile);
+            settings.Credential = MongoCredential.CreateCredential("admin", user, password);
+        }
+
         if (!string.IsNullOrWhiteSpace(options.TlsCaFile))
         {
             if (!File.Exists(options.TlsCaFile))
@@ -41,6 +47,25 @@ public static class MongoClientSettingsFactory
             };
         }
         return settings;
+    }
+
+    private static (string User, string Password) ReadCredentials(string file)
+    {
+        if (!File.Exists(file))
+            throw new InvalidOperationException($"Storage:MongoDb:CredentialsFile '{file}' does not exist.");
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            var user = doc.RootElement.GetProperty("username").GetString();
+            var password = doc.RootElement.GetProperty("password").GetString();
+            if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password)) throw new KeyNotFoundException();
+            return (user, password);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            // Never echo the file's content: it is a secret.
+            throw new InvalidOperationException($"Storage:MongoDb:CredentialsFile '{file}' must be JSON with non-empty \"username\" and \"password\".");
+        }
     }
 
     public static ReadPreference ParseReadPreference(string value) => value.ToLowerInvariant() switch
