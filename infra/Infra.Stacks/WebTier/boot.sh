@@ -32,10 +32,6 @@ case "$IMAGE" in
 esac
 docker pull -q "$IMAGE"
 
-# DocumentDB's TLS certificates are signed by the RDS CA bundle.
-mkdir -p /opt/workflows/certs
-curl -fsSL --retry 5 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem -o /opt/workflows/certs/rds-global-bundle.pem
-
 redis_token=$(secret "$REDIS_SECRET")
 db_json=$(secret "$DB_SECRET")
 db_user=$(jq -rn --arg v "$(jq -r .username <<<"$db_json")" '$v|@uri')
@@ -52,7 +48,7 @@ ASPNETCORE_URLS=http://+:$PORT
 Redis__ConnectionString=$REDIS_HOST:6379,ssl=true,password=$redis_token,abortConnect=false
 Storage__Provider=mongodb
 Storage__MongoDb__ConnectionString=mongodb://$db_user:$db_pass@$DB_HOST:27017/?tls=true&replicaSet=rs0&retryWrites=false
-Storage__MongoDb__TlsCaFile=/certs/rds-global-bundle.pem
+Storage__MongoDb__TlsCaFile=/etc/ssl/rds/global-bundle.pem
 Auth__ApiKeys__0__Name=platform
 Auth__ApiKeys__0__Sha256=$api_hash
 Auth__ApiKeys__0__Scopes__0=read
@@ -61,7 +57,7 @@ ENV
 
 docker rm -f workflows >/dev/null 2>&1 || true
 docker run -d --name workflows --restart always --env-file /etc/workflows/env -p "$PORT:$PORT" \
-  -v /opt/workflows/certs:/certs:ro --stop-timeout "$((GRACE + 5))" \
+  --stop-timeout "$((GRACE + 5))" \
   --log-driver awslogs --log-opt awslogs-region="$REGION" --log-opt awslogs-group="$LOG_GROUP" \
   --log-opt awslogs-stream="$(cat /sys/devices/virtual/dmi/id/board_asset_tag 2>/dev/null || hostname)" \
   "$IMAGE"
