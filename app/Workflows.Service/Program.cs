@@ -6,13 +6,16 @@ using Workflows.Service.Options;
 // The workflow service. One binary, three roles (Workflows:Role = api | worker | all); see README "The service".
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddScalingSignals();
 builder.AddWorkflowEngine();
 builder.AddWorkflowStorage();
+builder.AddWorkflowCache();
 builder.AddExecutionQueue();
 builder.AddWorkflowApi();
 
 var app = builder.Build();
 
+app.UseMiddleware<Workflows.Service.Metrics.RequestTimingMiddleware>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

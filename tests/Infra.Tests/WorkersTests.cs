@@ -102,11 +102,11 @@ public class WorkersTests
         var meta = cw["metadata"]!;
         Assert.Equal("AverageValue", cw["metricType"]!.GetValue<string>());
         // Exactly what the service publishes: the shared contract's namespace, name, dimensions and period.
-        Assert.Equal(ScalingSignals.Namespace, meta["namespace"]!.GetValue<string>());
-        Assert.Equal(ScalingSignals.QueueLength.Name, meta["metricName"]!.GetValue<string>());
-        Assert.Equal(string.Join(";", ScalingSignals.QueueLength.Dimensions), meta["dimensionName"]!.GetValue<string>());
+        Assert.Equal(Signals.Namespace, meta["namespace"]!.GetValue<string>());
+        Assert.Equal(Signals.QueueLength.Name, meta["metricName"]!.GetValue<string>());
+        Assert.Equal(string.Join(";", Signals.QueueLength.Dimensions), meta["dimensionName"]!.GetValue<string>());
         Assert.Equal(env, meta["dimensionValue"]!.GetValue<string>());
-        Assert.Equal(ScalingSignals.PeriodSeconds.ToString(), meta["metricStatPeriod"]!.GetValue<string>());
+        Assert.Equal(Signals.PeriodSeconds.ToString(), meta["metricStatPeriod"]!.GetValue<string>());
         Assert.Equal("10", meta["targetMetricValue"]!.GetValue<string>());
         Assert.Equal("false", meta["ignoreNullValues"]!.GetValue<string>());
         Assert.Equal("keda-aws", cw["authenticationRef"]!["name"]!.GetValue<string>());

@@ -15,6 +15,7 @@ public sealed class ExecutionRunner(
     IExecutionStore executions,
     WorkflowEngine engine,
     RunningExecutions running,
+    IExecutionObserver observer,
     TimeProvider time,
     ILogger<ExecutionRunner> logger)
 {
@@ -94,6 +95,7 @@ public sealed class ExecutionRunner(
             FinishedAt = time.GetUtcNow(),
         };
         bool written;
+        var stored = terminal;
         try
         {
             written = await executions.TryCompleteAsync(terminal, CancellationToken.None);
@@ -103,15 +105,17 @@ public sealed class ExecutionRunner(
             // The result itself cannot be stored (too deep, too large, invalid text): store the outcome without the data,
             // rather than leave the execution to be re-run with all its side effects.
             logger.LogError(e, "Execution {ExecutionId}: its result could not be stored; storing the outcome without outputs", execution.Id);
-            written = await executions.TryCompleteAsync(terminal with
+            stored = terminal with
             {
                 Status = result.Status == ExecutionStatus.Succeeded ? ExecutionStatus.Failed : result.Status,
                 Output = null,
                 Nodes = result.Nodes.Select(n => n with { Output = null }).ToList(),
                 Error = new ExecutionError($"The result could not be stored: {e.Message}", result.Error?.NodeId),
-            }, CancellationToken.None);
+            };
+            written = await executions.TryCompleteAsync(stored, CancellationToken.None);
         }
-        if (!written) logger.LogInformation("Execution {ExecutionId} was already terminal; result of {Worker} discarded", execution.Id, worker);
+        if (written) observer.Finished(stored.Status);
+        else logger.LogInformation("Execution {ExecutionId} was already terminal; result of {Worker} discarded", execution.Id, worker);
     }
 }
 

@@ -19,7 +19,7 @@ public static class ExecutionEndpoints
     private static async Task<IResult> GetAsync(string id, IExecutionStore store, CancellationToken ct) =>
         await store.GetAsync(id, ct) is { } execution ? Results.Ok(execution) : WorkflowEndpoints.NotFound("execution", id);
 
-    private static async Task<IResult> CancelAsync(string id, IExecutionStore store, ICancellationBroadcaster broadcaster, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, IExecutionStore store, ICancellationBroadcaster broadcaster, IExecutionObserver observer, TimeProvider time, CancellationToken ct)
     {
         var canceled = await store.TryCancelAsync(id, time.GetUtcNow(), ct);
         if (canceled is null)
@@ -30,6 +30,7 @@ public static class ExecutionEndpoints
                 : Results.Problem(statusCode: 409, title: "Already finished",
                     detail: $"Execution '{id}' is {current.Status.ToWire()}; only queued or running executions can be canceled.");
         }
+        observer.Finished(ExecutionStatus.Canceled);
         // The stored state is final now; this only stops the worker early.
         await broadcaster.BroadcastAsync(id, ct);
         return Results.Ok(canceled);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Driver;
 using Workflows.Core.Ports;
 using Workflows.Service.Api;
+using Workflows.Service.Metrics;
 using Workflows.Service.Options;
 using Workflows.Service.Storage;
 using Workflows.Service.Storage.Mongo;
@@ -24,8 +25,8 @@ public static class StorageExtensions
             case StorageProvider.Sqlite:
                 var path = Path.Combine(Path.GetFullPath(options.DataDirectory, builder.Environment.ContentRootPath), "workflows.db");
                 services.AddSingleton(new SqliteStore(path));
-                services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteStore>());
-                services.AddSingleton<IExecutionStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IWorkflowStore>(sp => new MeasuredWorkflowStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<BottleneckDetector>()));
+                services.AddSingleton<IExecutionStore>(sp => new MeasuredExecutionStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<BottleneckDetector>()));
                 services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
@@ -33,8 +34,8 @@ public static class StorageExtensions
                 var settings = MongoClientSettingsFactory.Create(options.MongoDb); // fails fast, naming the bad key
                 services.AddSingleton<IMongoClient>(new MongoClient(settings));
                 services.AddSingleton(sp => new MongoStore(sp.GetRequiredService<IMongoClient>(), options.MongoDb.Database));
-                services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<MongoStore>());
-                services.AddSingleton<IExecutionStore>(sp => sp.GetRequiredService<MongoStore>());
+                services.AddSingleton<IWorkflowStore>(sp => new MeasuredWorkflowStore(sp.GetRequiredService<MongoStore>(), sp.GetRequiredService<BottleneckDetector>()));
+                services.AddSingleton<IExecutionStore>(sp => new MeasuredExecutionStore(sp.GetRequiredService<MongoStore>(), sp.GetRequiredService<BottleneckDetector>()));
                 services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<MongoStore>());
                 services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<MongoStore>());
                 break;

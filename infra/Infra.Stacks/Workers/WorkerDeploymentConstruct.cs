@@ -79,7 +79,7 @@ public sealed class WorkerDeploymentConstruct : Construct
     public static ScaledObject BuildScaledObject(EnvironmentSettings settings, string region)
     {
         var w = settings.Workers;
-        var queue = ScalingSignals.QueueLength;
+        var queue = Signals.QueueLength;
         HpaScalingRules Rules(ScaleBehaviorSettings b) => new(b.StabilizationSeconds,
             b.Pods is { } pods
                 ? [new HpaPolicy("Percent", b.Percent, b.PeriodSeconds), new HpaPolicy("Pods", pods, b.PeriodSeconds)]
@@ -101,13 +101,13 @@ public sealed class WorkerDeploymentConstruct : Construct
                     new Trigger("cpu", "Utilization", new Dictionary<string, string> { ["value"] = w.CpuTargetPercent.ToString() }),
                     new Trigger("aws-cloudwatch", "AverageValue", new Dictionary<string, string>
                     {
-                        ["namespace"] = ScalingSignals.Namespace,
+                        ["namespace"] = Signals.Namespace,
                         ["metricName"] = queue.Name,
                         ["dimensionName"] = string.Join(";", queue.Dimensions),
                         ["dimensionValue"] = settings.Name,
                         ["metricStat"] = queue.Statistic,
-                        ["metricStatPeriod"] = ScalingSignals.PeriodSeconds.ToString(),
-                        ["metricCollectionTime"] = (ScalingSignals.PeriodSeconds * 5).ToString(),
+                        ["metricStatPeriod"] = Signals.PeriodSeconds.ToString(),
+                        ["metricCollectionTime"] = (Signals.PeriodSeconds * 5).ToString(),
                         ["targetMetricValue"] = w.QueueLengthPerPod.ToString(),
                         ["activationTargetMetricValue"] = "0",
                         // Missing data is an error, not a zero: KEDA then holds FallbackReplicas instead of scaling

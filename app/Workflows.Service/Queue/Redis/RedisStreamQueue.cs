@@ -6,9 +6,9 @@ using Workflows.Service.Options;
 namespace Workflows.Service.Queue.Redis;
 
 /// <summary>
-/// The <c>queue</c> execution mode's producer side: one Redis Stream read by a consumer group. Workers delete
-/// entries once acknowledged, so XLEN (O(1)) is the backlog: entries not yet delivered plus those delivered and
-/// not acknowledged. After each XADD a notification on a pub/sub channel wakes idle workers at once.
+/// The <c>queue</c> execution mode's producer side: one Redis Stream read by a consumer group. The backlog is the
+/// group's lag (entries not yet delivered) plus its pending entries (delivered, not acknowledged), from XINFO GROUPS.
+/// After each XADD a notification on a pub/sub channel wakes idle workers at once.
 /// </summary>
 public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<QueueOptions> options) : IExecutionQueue, ICancellationBroadcaster
 {
@@ -19,8 +19,24 @@ public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<Queu
     public static RedisChannel WakeChannel(QueueOptions o) => RedisChannel.Literal(o.StreamKey + ":wake");
     public static RedisChannel CancelChannel(QueueOptions o) => RedisChannel.Literal(o.StreamKey + ":cancel");
 
-    public async Task<long> GetBacklogAsync(CancellationToken ct) =>
-        await redis.GetDatabase().StreamLengthAsync(_options.StreamKey);
+    public async Task<long> GetBacklogAsync(CancellationToken ct)
+    {
+        var db = redis.GetDatabase();
+        StreamGroupInfo[] groups;
+        try
+        {
+            groups = await db.StreamGroupInfoAsync(_options.StreamKey);
+        }
+        catch (RedisServerException e) when (e.Message.Contains("no such key", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0; // nothing was ever queued
+        }
+        var group = groups.FirstOrDefault(g => g.Name == _options.ConsumerGroup);
+        // No group yet (no worker has started) or an unknown lag (Redis cannot tell after some deletions): workers
+        // delete acknowledged entries, so the stream's length is then the same count.
+        if (group.Name is null || group.Lag is null) return await db.StreamLengthAsync(_options.StreamKey);
+        return group.Lag.Value + group.PendingMessageCount;
+    }
 
     public async Task PublishAsync(string executionId, CancellationToken ct)
     {
