@@ -57,15 +57,15 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Equal(created.Id, read!.Id);
 
         var update = DoublingWorkflow.Replace("\"double\"", "\"renamed\"").Replace("{\"name\"", "{\"version\": 1, \"name\"");
-        var updated = await _client.PutAsync($"/api/workflows/{created.Id}", Json(update));
+        var updated = await _client.PutAsync($"/api/workflows/{created.Id}", JsonBody(update));
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         Assert.Equal(2, (await updated.Content.ReadFromJsonAsync<Workflow>(WorkflowJson.Options))!.Version);
 
-        var stale = await _client.PutAsync($"/api/workflows/{created.Id}", Json(update));
+        var stale = await _client.PutAsync($"/api/workflows/{created.Id}", JsonBody(update));
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Contains("version 2", (await ProblemAsync(stale))["detail"]!.GetValue<string>());
 
-        var noVersion = await _client.PutAsync($"/api/workflows/{created.Id}", Json(DoublingWorkflow));
+        var noVersion = await _client.PutAsync($"/api/workflows/{created.Id}", JsonBody(DoublingWorkflow));
         Assert.Equal(HttpStatusCode.BadRequest, noVersion.StatusCode);
         Assert.NotNull((await ProblemAsync(noVersion))["errors"]!["version"]);
 
@@ -109,7 +109,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     [InlineData("""{"name": "x", "nodes": [{"id": "a", "type": "set", "parameters": {"values": {"v": "\ud800"}}}]}""", "$.nodes[0].parameters.values.v", "Invalid text")]
     public async Task Bad_documents_get_400_naming_the_field_and_store_nothing(string body, string field, string message)
     {
-        var response = await _client.PostAsync("/api/workflows", Json(body));
+        var response = await _client.PostAsync("/api/workflows", JsonBody(body));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await ProblemAsync(response))["errors"]!.AsObject();
         Assert.True(errors.ContainsKey(field), $"expected an error for '{field}', got: {errors.ToJsonString()}");
@@ -122,7 +122,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     {
         var workflow = await CreateWorkflowAsync(_client, DoublingWorkflow);
         var deep = new string('[', 40) + new string(']', 40);
-        var response = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json($$"""{"input": {{deep}}}"""));
+        var response = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody($$"""{"input": {{deep}}}"""));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("depth", (await ProblemAsync(response)).ToJsonString());
         Assert.Empty((await _client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow.Id}/executions"))!["items"]!.AsArray());
@@ -132,7 +132,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     public async Task Oversized_and_non_json_bodies_are_refused()
     {
         var big = """{"name": "x", "nodes": [{"id": "a", "type": "set", "parameters": {"values": {"pad": "PAD"}}}]}""".Replace("PAD", new string('x', 5000));
-        var tooLarge = await _client.PostAsync("/api/workflows", Json(big));
+        var tooLarge = await _client.PostAsync("/api/workflows", JsonBody(big));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
         Assert.Contains("4096", (await ProblemAsync(tooLarge))["detail"]!.GetValue<string>());
 
@@ -146,7 +146,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     {
         var created = await CreateWorkflowAsync(_client, DoublingWorkflow);
 
-        var none = await _factory.Client(key: null).PostAsync("/api/workflows", Json(DoublingWorkflow));
+        var none = await _factory.Client(key: null).PostAsync("/api/workflows", JsonBody(DoublingWorkflow));
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         Assert.Contains("X-Api-Key", (await ProblemAsync(none))["detail"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Unauthorized, (await _factory.Client("wrong").GetAsync("/api/workflows")).StatusCode);
@@ -154,7 +154,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
 
         var reader = _factory.Client(ReadKey);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/api/workflows/{created.Id}")).StatusCode);
-        var forbidden = await reader.PostAsync($"/api/workflows/{created.Id}/execute", Json("{}"));
+        var forbidden = await reader.PostAsync($"/api/workflows/{created.Id}/execute", JsonBody("{}"));
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         await ProblemAsync(forbidden);
         Assert.Equal(HttpStatusCode.Forbidden, (await reader.DeleteAsync($"/api/workflows/{created.Id}")).StatusCode);
@@ -164,7 +164,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     public async Task Execute_answers_202_and_the_execution_finishes()
     {
         var workflow = await CreateWorkflowAsync(_client, DoublingWorkflow);
-        var response = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json("""{"input": {"n": 21}}"""));
+        var response = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody("""{"input": {"n": 21}}"""));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<JsonObject>();
         var id = accepted!["executionId"]!.GetValue<string>();
@@ -181,18 +181,18 @@ public sealed class WorkflowApiTests : IAsyncLifetime
 
         var second = await (await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", null)).Content.ReadFromJsonAsync<JsonObject>();
         var list = await _client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow.Id}/executions");
-        Assert.Equal([second!["executionId"]!.GetValue<string>(), id], list!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+        Assert.Equal([second!["executionId"]!.GetValue<string>(), id], list!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray());
     }
 
     [Fact]
     public async Task Unknown_ids_get_404_and_bad_execute_bodies_get_400()
     {
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync("/api/workflows/wf_nope/execute", Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync("/api/workflows/wf_nope/execute", JsonBody("{}"))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/executions/ex_nope")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/workflows/wf_nope/executions")).StatusCode);
 
         var workflow = await CreateWorkflowAsync(_client, DoublingWorkflow);
-        var bad = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json("""{"inptu": 1}"""));
+        var bad = await _client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody("""{"inptu": 1}"""));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.True((await ProblemAsync(bad))["errors"]!.AsObject().ContainsKey("$.inptu"));
         Assert.Empty((await _client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow.Id}/executions"))!["items"]!.AsArray());

@@ -48,7 +48,7 @@ public sealed class ServiceFactory(IReadOnlyDictionary<string, string?>? setting
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+    public static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
     public const string DoublingWorkflow = """
         {"name": "double", "active": true,
@@ -60,7 +60,7 @@ public sealed class ServiceFactory(IReadOnlyDictionary<string, string?>? setting
 
     public static async Task<Workflow> CreateWorkflowAsync(HttpClient client, string json)
     {
-        var response = await client.PostAsync("/api/workflows", Json(json));
+        var response = await client.PostAsync("/api/workflows", JsonBody(json));
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<Workflow>(WorkflowJson.Options))!;
     }

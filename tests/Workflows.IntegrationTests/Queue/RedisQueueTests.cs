@@ -43,7 +43,7 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
         var ids = new List<string>();
         for (var i = 0; i < 20; i++)
         {
-            var r = await client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json($$$"""{"input": {"n": {{{i}}}}}"""));
+            var r = await client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody($$$"""{"input": {"n": {{{i}}}}}"""));
             ids.Add((await r.Content.ReadFromJsonAsync<JsonObject>())!["executionId"]!.GetValue<string>());
         }
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
@@ -123,7 +123,7 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
         await db.StreamCreateConsumerGroupAsync(Stream, Group, "0", createStream: true);
         var client = factory.Client();
         var workflow = await CreateWorkflowAsync(client, DoublingWorkflow);
-        var accepted = await (await client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json("""{"input": {"n": 5}}"""))).Content.ReadFromJsonAsync<JsonObject>();
+        var accepted = await (await client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody("""{"input": {"n": 5}}"""))).Content.ReadFromJsonAsync<JsonObject>();
         var id = accepted!["executionId"]!.GetValue<string>();
         // A consumer that reads the entry and dies before doing anything.
         Assert.Single(await db.StreamReadGroupAsync(Stream, Group, "dead-consumer", ">", 10));
@@ -170,7 +170,7 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
         await redis.Connection.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "2000", "ALL");
         await Task.Delay(2500);
 
-        var response = await client.PostAsync($"/api/workflows/{workflow.Id}/execute", Json("""{"input": {"n": 4}}"""));
+        var response = await client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody("""{"input": {"n": 4}}"""));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["executionId"]!.GetValue<string>();
         Assert.Equal(ExecutionStatus.Succeeded, (await WaitForTerminalAsync(client, id, TimeSpan.FromSeconds(20))).Status);
