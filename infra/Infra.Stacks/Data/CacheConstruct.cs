@@ -7,19 +7,31 @@ using Infra.Stacks.Settings;
 
 namespace Infra.Stacks.Data;
 
+/// <summary>What a Redis replication group is for; it decides the eviction policy.</summary>
+public enum RedisPurpose
+{
+    /// <summary>The execution queue: <c>noeviction</c>.</summary>
+    Queue,
+    /// <summary>The L2 workflow cache: <c>allkeys-lru</c>.</summary>
+    Cache,
+}
+
 /// <summary>
-/// ElastiCache Redis for the execution queue: a replication group (primary + replicas, automatic failover and
-/// Multi-AZ when there are replicas), TLS in transit, encryption at rest, an AUTH token generated into Secrets
-/// Manager, isolated subnets, and a security group with no ingress until a tier is admitted.
+/// ElastiCache Redis: a replication group (primary + replicas, automatic failover and Multi-AZ when there are
+/// replicas), TLS in transit, encryption at rest, an AUTH token generated into Secrets Manager, isolated subnets, and
+/// a security group with no ingress until a tier is admitted.
 /// </summary>
 /// <remarks>
-/// maxmemory-policy is <c>noeviction</c>: the source document's <c>allkeys-lru</c> would let Redis silently evict
-/// queued executions (stream entries) under memory pressure. With noeviction a full Redis refuses writes instead,
-/// which the service turns into 503s and which the memory alarm reports first.
+/// The queue's maxmemory-policy is <c>noeviction</c>: the source document's <c>allkeys-lru</c> would let Redis silently
+/// evict queued executions (stream entries) under memory pressure. With noeviction a full Redis refuses writes instead,
+/// which the service turns into 503s and which the memory alarm reports first. The document's LRU policy lives on in
+/// the separate cache cluster, where evicting is exactly what should happen.
 /// </remarks>
 public sealed class CacheConstruct : Construct
 {
     public const int Port = 6379;
+    /// <summary>Tells guardrails which group holds the queue (its snapshots matter; the cache's do not).</summary>
+    public const string PurposeTag = "workflows:purpose";
 
     public CfnReplicationGroup ReplicationGroup { get; }
     public SecurityGroup SecurityGroup { get; }
@@ -27,17 +39,26 @@ public sealed class CacheConstruct : Construct
     public string PrimaryEndpoint => ReplicationGroup.AttrPrimaryEndPointAddress;
     public string ReaderEndpoint => ReplicationGroup.AttrReaderEndPointAddress;
 
-    public CacheConstruct(Construct scope, string id, EnvironmentSettings settings, IVpc vpc, SubnetSelection subnets) : base(scope, id)
+    public RedisPurpose Purpose { get; }
+    public int Replicas { get; }
+
+    public CacheConstruct(Construct scope, string id, EnvironmentSettings settings, IVpc vpc, SubnetSelection subnets,
+        RedisPurpose purpose = RedisPurpose.Queue) : base(scope, id)
     {
+        Purpose = purpose;
         var cache = settings.Cache;
+        var nodeType = purpose == RedisPurpose.Queue ? cache.NodeType : settings.WorkflowCache.NodeType;
+        var replicas = Replicas = purpose == RedisPurpose.Queue ? cache.Replicas : settings.WorkflowCache.Replicas;
+        var what = purpose == RedisPurpose.Queue ? "queue" : "workflow cache";
+        var policy = purpose == RedisPurpose.Queue ? "noeviction" : "allkeys-lru";
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
-            Vpc = vpc, AllowAllOutbound = false, Description = $"{settings.Name} Redis: admits only the tiers that use it",
+            Vpc = vpc, AllowAllOutbound = false, Description = $"{settings.Name} Redis ({what}): admits only the tiers that use it",
         });
 
         AuthToken = new Secret(this, "AuthToken", new SecretProps
         {
-            Description = $"{settings.Name} Redis AUTH token",
+            Description = $"{settings.Name} Redis ({what}) AUTH token",
             GenerateSecretString = new SecretStringGenerator
             {
                 PasswordLength = 64,
@@ -48,24 +69,26 @@ public sealed class CacheConstruct : Construct
 
         var subnetGroup = new CfnSubnetGroup(this, "Subnets", new CfnSubnetGroupProps
         {
-            Description = $"{settings.Name} Redis, isolated subnets",
+            Description = $"{settings.Name} Redis ({what}), isolated subnets",
             SubnetIds = vpc.SelectSubnets(subnets).SubnetIds,
         });
         var parameters = new CfnParameterGroup(this, "Parameters", new CfnParameterGroupProps
         {
             CacheParameterGroupFamily = "redis" + cache.EngineVersion.Split('.')[0],
-            Description = $"{settings.Name} Redis: noeviction so queued work is never dropped",
-            Properties = new Dictionary<string, string> { ["maxmemory-policy"] = "noeviction" },
+            Description = purpose == RedisPurpose.Queue
+                ? $"{settings.Name} Redis (queue): noeviction so queued work is never dropped"
+                : $"{settings.Name} Redis (workflow cache): allkeys-lru, entries are disposable",
+            Properties = new Dictionary<string, string> { ["maxmemory-policy"] = policy },
         });
 
-        var failover = cache.Replicas > 0;
+        var failover = replicas > 0;
         ReplicationGroup = new CfnReplicationGroup(this, "Redis", new CfnReplicationGroupProps
         {
-            ReplicationGroupDescription = $"{settings.Name} workflow queue",
+            ReplicationGroupDescription = $"{settings.Name} {what}",
             Engine = "redis",
             EngineVersion = cache.EngineVersion,
-            CacheNodeType = cache.NodeType,
-            NumCacheClusters = 1 + cache.Replicas,
+            CacheNodeType = nodeType,
+            NumCacheClusters = 1 + replicas,
             AutomaticFailoverEnabled = failover,
             MultiAzEnabled = failover,
             TransitEncryptionEnabled = true,
@@ -75,9 +98,10 @@ public sealed class CacheConstruct : Construct
             CacheParameterGroupName = parameters.Ref,
             SecurityGroupIds = [SecurityGroup.SecurityGroupId],
             Port = Port,
-            SnapshotRetentionLimit = cache.SnapshotRetentionDays,
+            SnapshotRetentionLimit = purpose == RedisPurpose.Queue ? cache.SnapshotRetentionDays : 0, // cache entries are disposable
             AutoMinorVersionUpgrade = true,
         });
+        Tags.Of(ReplicationGroup).Add(PurposeTag, purpose == RedisPurpose.Queue ? "queue" : "cache");
         ReplicationGroup.ApplyRemovalPolicy(settings.Production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
     }
 }

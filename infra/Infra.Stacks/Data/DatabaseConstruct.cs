@@ -36,7 +36,7 @@ public sealed class DatabaseConstruct : Construct
 
         Cluster = new DatabaseCluster(this, "Cluster", new DatabaseClusterProps
         {
-            MasterUser = new Login { Username = "workflows", SecretName = $"{settings.Name}/documentdb/master" }, // password generated
+            MasterUser = new Login { Username = "workflows" }, // password generated; the secret's name too, so a rebuilt stack never meets a secret pending deletion
             EngineVersion = db.EngineVersion,
             InstanceType = new InstanceType(db.InstanceType),
             Instances = db.Instances,

@@ -50,7 +50,8 @@ public static partial class GuardrailRules
                     if (!IsTrue(p["AtRestEncryptionEnabled"])) Fail(EncryptionAtRest, stack, id, "Redis without encryption at rest");
                     if (!IsTrue(p["TransitEncryptionEnabled"])) Fail(EncryptionInTransit, stack, id, "Redis without TLS");
                     if (p["AuthToken"] is { } token && !IsDynamicSecret(token)) Fail(NoPlaintextSecrets, stack, id, "Redis AuthToken is not a Secrets Manager reference");
-                    if (production && !(p["SnapshotRetentionLimit"]?.GetValue<double>() >= 1)) Fail(ProductionProtection, stack, id, "production Redis keeps no snapshots");
+                    var isCache = p["Tags"]?.AsArray().Any(t => t?["Key"]?.GetValue<string>() == "workflows:purpose" && t["Value"]?.GetValue<string>() == "cache") == true;
+                    if (production && !isCache && !(p["SnapshotRetentionLimit"]?.GetValue<double>() >= 1)) Fail(ProductionProtection, stack, id, "production Redis keeps no snapshots");
                     if (production && !IsTrue(p["AutomaticFailoverEnabled"])) Fail(ProductionProtection, stack, id, "production Redis has no automatic failover");
                     break;
                 case "AWS::DocDB::DBCluster":

@@ -5,6 +5,7 @@ using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Constructs;
+using Infra.Stacks.Common;
 using Infra.Stacks.Data;
 using Infra.Stacks.Settings;
 using Infra.Stacks.WebTier;
@@ -12,7 +13,8 @@ using Infra.Stacks.WebTier;
 namespace Infra.Stacks.Observability;
 
 /// <summary>
-/// Alarms (to an encrypted SNS topic) and one dashboard for the web tier, the cache and the database.
+/// Alarms (to an SNS topic encrypted with a key CloudWatch may use) and one dashboard for the web tier, the cache,
+/// the database and the service's own signals (every one of the contract's, read through SignalMetrics).
 /// Thresholds follow the source document: p95 under 500 ms, error rate under 1 %, slow queries over 100 ms.
 /// </summary>
 public sealed class ObservabilityConstruct : Construct
@@ -20,14 +22,29 @@ public sealed class ObservabilityConstruct : Construct
     public Topic AlarmTopic { get; }
     public Dashboard Dashboard { get; }
     public List<Alarm> Alarms { get; } = [];
+    public Metric QueueLength { get; private set; } = null!;
 
     public ObservabilityConstruct(Construct scope, string id, EnvironmentSettings settings, WebTierConstruct web, CacheConstruct cache, DatabaseConstruct database)
         : base(scope, id)
     {
+        // A customer-managed key: the AWS-managed aws/sns key's policy cannot let CloudWatch alarms publish.
+        var topicKey = new Key(this, "AlarmTopicKey", new KeyProps
+        {
+            Description = $"{settings.Name} alarm topic encryption",
+            EnableKeyRotation = true,
+        });
+        topicKey.AddToResourcePolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
+        {
+            Sid = "CloudWatchAlarmsPublish",
+            Principals = [new Amazon.CDK.AWS.IAM.ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resources = ["*"], // "this key", in a key policy
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Aws.ACCOUNT_ID } },
+        }));
         AlarmTopic = new Topic(this, "Alarms", new TopicProps
         {
             DisplayName = $"{settings.Name} workflow platform alarms",
-            MasterKey = Alias.FromAliasName(this, "SnsKey", "alias/aws/sns"),
+            MasterKey = topicKey,
             EnforceSSL = true,
         });
         if (settings.Observability.AlarmEmail is { } email) AlarmTopic.AddSubscription(new EmailSubscription(email));
@@ -88,6 +105,26 @@ public sealed class ObservabilityConstruct : Construct
         Add("DatabaseCpu", dbCpu, 80, 3, "DocumentDB CPU above 80 %");
         Add("DatabaseFreeableMemory", dbMemory, 256 * 1024 * 1024, 3, "DocumentDB freeable memory under 256 MiB", ComparisonOperator.LESS_THAN_THRESHOLD);
 
+        // ---- the service's own signals (the shared contract) ----
+        var env = settings.Name;
+        var queueLength = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.QueueLength, env);
+        var executionsBy = Workflows.ScalingSignals.Signals.Statuses.ToDictionary(st => st, st => SignalMetrics.Metric(Workflows.ScalingSignals.Signals.WorkflowExecutions, env,
+            new Dictionary<string, string> { [Workflows.ScalingSignals.Signals.StatusDimension] = st }));
+        var averageResponse = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.AverageResponseTime, env);
+        var responseP95 = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.ResponseTime, env);
+        var slowBy = Workflows.ScalingSignals.Signals.Components.Select(c => SignalMetrics.Metric(Workflows.ScalingSignals.Signals.SlowOperations, env,
+            new Dictionary<string, string> { [Workflows.ScalingSignals.Signals.ComponentDimension] = c })).ToArray();
+        var cacheHits = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.CacheHits, env);
+        var cacheMisses = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.CacheMisses, env);
+        var dropped = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.MetricsDropped, env);
+
+        // A backlog beyond what the largest worker fleet targets (maxReplicas × per-pod target) for 15 minutes.
+        var saturated = settings.Workers.MaxReplicas * settings.Workers.QueueLengthPerPod;
+        Add("QueueBacklog", queueLength, saturated, 15, $"QueueLength above {saturated} (workers at maximum) for 15 minutes");
+        Add("FailedExecutions", executionsBy["failed"].With(new MetricOptions { Period = five }), 10, 1, "More than 10 executions failed in 5 minutes");
+
+        QueueLength = queueLength;
+
         Dashboard = new Dashboard(this, "Dashboard", new DashboardProps { DashboardName = $"{settings.Name}-workflow-platform" });
         Dashboard.AddWidgets(
             new TextWidget(new TextWidgetProps { Markdown = $"# {settings.Name}: web tier", Width = 24, Height = 1 }));
@@ -103,6 +140,16 @@ public sealed class ObservabilityConstruct : Construct
             Graph("Redis engine CPU (%)", cacheCpu),
             Graph("DocumentDB CPU (%)", dbCpu),
             Graph("DocumentDB connections", dbConnections));
+        Dashboard.AddWidgets(
+            new TextWidget(new TextWidgetProps { Markdown = $"# service signals ({Workflows.ScalingSignals.Signals.Namespace})", Width = 24, Height = 1 }));
+        Dashboard.AddWidgets(
+            Graph("QueueLength (workers scale on it)", queueLength),
+            new GraphWidget(new GraphWidgetProps { Title = "WorkflowExecutions by status", Left = executionsBy.Values.ToArray(), Width = 6, Height = 6 }),
+            new GraphWidget(new GraphWidgetProps { Title = "Response time (ms): average and p95", Left = [averageResponse, responseP95], Width = 6, Height = 6 }),
+            new GraphWidget(new GraphWidgetProps { Title = "Slow operations by component", Left = slowBy, Width = 6, Height = 6 }));
+        Dashboard.AddWidgets(
+            new GraphWidget(new GraphWidgetProps { Title = "Workflow cache hits / misses", Left = [cacheHits, cacheMisses], Width = 12, Height = 6 }),
+            Graph("Metric batches dropped", dropped));
         Dashboard.AddWidgets(new AlarmStatusWidget(new AlarmStatusWidgetProps { Alarms = Alarms.ToArray(), Title = "Alarms", Width = 24 }));
     }
 

@@ -16,6 +16,7 @@ public sealed record EnvironmentSettings
     public required WebSettings Web { get; init; }
     public required EdgeSettings Edge { get; init; }
     public required CacheSettings Cache { get; init; }
+    public required WorkflowCacheSettings WorkflowCache { get; init; }
     public required DatabaseSettings Database { get; init; }
     public required WorkersSettings Workers { get; init; }
     public ObservabilitySettings Observability { get; init; } = new();
@@ -87,6 +88,16 @@ public sealed record CacheSettings
     public int SnapshotRetentionDays { get; init; }
 }
 
+/// <summary>
+/// The Redis behind the service's L2 workflow cache: separate from the queue's, with allkeys-lru, so cache pressure can
+/// only evict cache entries and never queued executions.
+/// </summary>
+public sealed record WorkflowCacheSettings
+{
+    public required string NodeType { get; init; }
+    public required int Replicas { get; init; }
+}
+
 public sealed record DatabaseSettings
 {
     public required string InstanceType { get; init; }
@@ -123,8 +134,6 @@ public sealed record WorkersSettings
     public required int CpuTargetPercent { get; init; }
     /// <summary>Target average of the queue metric per pod (the source document's 10).</summary>
     public required int QueueLengthPerPod { get; init; }
-    /// <summary>Replicas KEDA keeps when it cannot read the queue metric (KEDA's fallback).</summary>
-    public required int FallbackReplicas { get; init; }
     /// <summary>Executions one pod runs at once (the service's Queue:Concurrency).</summary>
     public int Concurrency { get; init; } = 8;
 

@@ -68,6 +68,8 @@ public static partial class SettingsValidator
         Range(s.Cache.SnapshotRetentionDays, 0, 35, "cache.snapshotRetentionDays");
         Check(s.Cache.Replicas == 0 || s.Aws.AvailabilityZones.Count >= 2, "cache.replicas", "automatic failover needs two zones");
 
+        Check(s.WorkflowCache.NodeType.StartsWith("cache.", StringComparison.Ordinal), "workflowCache.nodeType", $"'{s.WorkflowCache.NodeType}' is not an ElastiCache node type such as cache.t4g.small");
+        Range(s.WorkflowCache.Replicas, 0, 5, "workflowCache.replicas");
         Check(Regex.IsMatch(s.Database.InstanceType, @"^[a-z0-9]+\.[a-z0-9]+$"), "database.instanceType", $"'{s.Database.InstanceType}' is not an instance type such as r6g.large");
         Range(s.Database.Instances, 1, 16, "database.instances");
         Range(s.Database.BackupRetentionDays, 1, 35, "database.backupRetentionDays");
@@ -103,8 +105,6 @@ public static partial class SettingsValidator
         check(w.MinReplicas >= 1, "workers.minReplicas", "must be at least 1");
         check(w.MinReplicas <= w.MaxReplicas, "workers.minReplicas", $"must not exceed workers.maxReplicas ({w.MinReplicas} > {w.MaxReplicas})");
         range(w.MaxReplicas, 1, 1000, "workers.maxReplicas");
-        check(w.FallbackReplicas >= w.MinReplicas && w.FallbackReplicas <= w.MaxReplicas, "workers.fallbackReplicas",
-            $"{w.FallbackReplicas} must be between workers.minReplicas ({w.MinReplicas}) and workers.maxReplicas ({w.MaxReplicas})");
         range(w.CpuTargetPercent, 1, 100, "workers.cpuTargetPercent");
         range(w.QueueLengthPerPod, 1, 10_000, "workers.queueLengthPerPod");
         range(w.Concurrency, 1, 1024, "workers.concurrency");

@@ -94,16 +94,20 @@ public sealed class NetworkStack : Stack
 public sealed class DataStack : Stack
 {
     public CacheConstruct Cache { get; }
+    public CacheConstruct WorkflowCache { get; }
     public DatabaseConstruct Database { get; }
 
     public DataStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, NetworkConstruct network) : base(scope, id, props)
     {
-        Cache = new CacheConstruct(this, "Cache", settings, network.Vpc, network.DataSubnets);
+        Cache = new CacheConstruct(this, "Cache", settings, network.Vpc, network.DataSubnets, RedisPurpose.Queue);
+        WorkflowCache = new CacheConstruct(this, "WorkflowCache", settings, network.Vpc, network.DataSubnets, RedisPurpose.Cache);
         Database = new DatabaseConstruct(this, "Database", settings, network.Vpc, network.DataSubnets);
 
         Output("RedisPrimaryEndpoint", Cache.PrimaryEndpoint);
         Output("RedisReaderEndpoint", Cache.ReaderEndpoint);
         Output("RedisAuthTokenSecretArn", Cache.AuthToken.SecretArn);
+        Output("CacheRedisPrimaryEndpoint", WorkflowCache.PrimaryEndpoint);
+        Output("CacheRedisAuthTokenSecretArn", WorkflowCache.AuthToken.SecretArn);
         Output("DocumentDbEndpoint", Database.Cluster.ClusterEndpoint.Hostname);
         Output("DocumentDbReaderEndpoint", Database.Cluster.ClusterReadEndpoint.Hostname);
         Output("DocumentDbSecretArn", Database.Cluster.Secret!.SecretArn);
@@ -122,9 +126,11 @@ public sealed class WebStack : Stack
     {
         var image = Image = new ServiceImage(this, "Image", settings.Service, paths.RepositoryRoot);
         Tier = new WebTierConstruct(this, "Web", settings, network.Vpc, network.PublicSubnets, network.AppSubnets,
-            new WebTierDependencies(data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!),
+            new WebTierDependencies(data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.WorkflowCache.PrimaryEndpoint, data.WorkflowCache.AuthToken,
+                data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!),
             image);
         StoreAccess.Allow(this, "ApiToRedis", data.Cache.SecurityGroup, Tier.InstanceSecurityGroup, CacheConstruct.Port, "API instances to Redis");
+        StoreAccess.Allow(this, "ApiToCacheRedis", data.WorkflowCache.SecurityGroup, Tier.InstanceSecurityGroup, CacheConstruct.Port, "API instances to the cache Redis");
         StoreAccess.Allow(this, "ApiToDocumentDb", data.Database.SecurityGroup, Tier.InstanceSecurityGroup, DatabaseConstruct.Port, "API instances to DocumentDB");
 
         _ = new CfnOutput(this, "LoadBalancerDnsName", new CfnOutputProps { Value = Tier.LoadBalancer.LoadBalancerDnsName });
@@ -168,10 +174,14 @@ public sealed class WorkersStack : Stack
         Cluster = new WorkerClusterConstruct(this, "Eks", settings, network.Vpc, network.AppSubnets, paths.KubectlLayerZip(settings.Workers.KubernetesVersion));
         Addons = new ClusterAddonsConstruct(this, "Addons", settings, Cluster);
         Workers = new WorkerDeploymentConstruct(this, "Workers", settings, Cluster, Addons, new WorkerDependencies(
-            web.Image.Uri, data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!));
+            web.Image.Uri, data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.WorkflowCache.PrimaryEndpoint, data.WorkflowCache.AuthToken,
+            data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!));
+        // The image is built and pushed with the web stack's assets; the Deployment must not come first.
+        AddDependency(web);
 
         // Managed node groups use the cluster security group: admit it to the stores, from this stack.
         StoreAccess.Allow(this, "WorkersToRedis", data.Cache.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, CacheConstruct.Port, "EKS workers to Redis");
+        StoreAccess.Allow(this, "WorkersToCacheRedis", data.WorkflowCache.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, CacheConstruct.Port, "EKS workers to the cache Redis");
         StoreAccess.Allow(this, "WorkersToDocumentDb", data.Database.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, DatabaseConstruct.Port, "EKS workers to DocumentDB");
 
         _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.Cluster.ClusterName });

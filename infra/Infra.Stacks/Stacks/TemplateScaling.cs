@@ -24,8 +24,16 @@ public static class TemplateScaling
             }
             else
             {
-                var steps = p["StepAdjustments"] is JsonArray s ? $"{s.Count} steps" : "steps";
-                yield return new(name, p["PolicyType"]?.GetValue<string>() ?? "step scaling", "alarm-driven", steps);
+                // Step policies act through the alarms that name them.
+                var alarm = resources.Select(r => r.Value!).FirstOrDefault(r => r["Type"]!.GetValue<string>() == "AWS::CloudWatch::Alarm"
+                    && (r["Properties"]!["AlarmActions"] as JsonArray)?.Any(a => a?["Ref"]?.GetValue<string>() == logicalId) == true)?["Properties"];
+                var stat = alarm?["Metrics"] is JsonArray m ? m.Select(x => x?["MetricStat"]).FirstOrDefault(x => x is not null) : null;
+                var metric = alarm is null ? "alarm-driven"
+                    : stat is not null ? $"{stat["Metric"]!["Namespace"]}/{stat["Metric"]!["MetricName"]} {stat["Stat"]}"
+                    : $"{alarm["Namespace"]}/{alarm["MetricName"]} {alarm["ExtendedStatistic"] ?? alarm["Statistic"]}";
+                var op = alarm?["ComparisonOperator"]?.GetValue<string>() switch { { } c when c.StartsWith("Greater") => ">", { } c when c.StartsWith("Less") => "<", _ => "?" };
+                var changes = string.Join(", ", (p["StepAdjustments"] as JsonArray ?? []).Select(a => a!["ScalingAdjustment"]!.GetValue<int>()).Select(c => c > 0 ? $"+{c}" : $"{c}"));
+                yield return new(name, "step scaling", metric, alarm is null ? changes : $"{op} {alarm["Threshold"]}: {changes}");
             }
         }
     }

@@ -10,6 +10,7 @@ using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.CustomResources;
 using Constructs;
 using Infra.Stacks.Settings;
+using Infra.Stacks.Common;
 using AsgHealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 using Ec2BlockDevice = Amazon.CDK.AWS.EC2.BlockDevice;
 using Ec2BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
@@ -21,7 +22,7 @@ namespace Infra.Stacks.WebTier;
 
 /// <summary>What the web tier needs from the data tier.</summary>
 public sealed record WebTierDependencies(
-    string RedisHost, ISecret RedisAuthToken, string DatabaseHost, ISecret DatabaseSecret);
+    string RedisHost, ISecret RedisAuthToken, string CacheRedisHost, ISecret CacheRedisAuthToken, string DatabaseHost, ISecret DatabaseSecret);
 
 /// <summary>
 /// The API role on EC2: an Auto Scaling Group (launch template, IMDSv2 only, encrypted gp3 root volume, least-privilege
@@ -114,6 +115,8 @@ public sealed class WebTierConstruct : Construct
             ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")], // Session Manager, no SSH
         });
         deps.RedisAuthToken.GrantRead(InstanceRole);
+        deps.CacheRedisAuthToken.GrantRead(InstanceRole);
+        SignalPolicies.AllowPublishing(InstanceRole);
         deps.DatabaseSecret.GrantRead(InstanceRole);
         ApiKey.GrantRead(InstanceRole);
         image.GrantPull(InstanceRole);
@@ -175,6 +178,9 @@ public sealed class WebTierConstruct : Construct
             ["LOG_GROUP"] = Logs.LogGroupName,
             ["REDIS_HOST"] = deps.RedisHost,
             ["REDIS_SECRET"] = deps.RedisAuthToken.SecretArn,
+            ["CACHE_HOST"] = deps.CacheRedisHost,
+            ["CACHE_SECRET"] = deps.CacheRedisAuthToken.SecretArn,
+            ["ENVIRONMENT"] = settings.Name,
             ["DB_HOST"] = deps.DatabaseHost,
             ["DB_SECRET"] = deps.DatabaseSecret.SecretArn,
             ["API_KEY_SECRET"] = ApiKey.SecretArn,
@@ -230,13 +236,28 @@ public sealed class WebTierConstruct : Construct
             TargetGroups = [TargetGroup],
         });
 
-        // ---- scaling (the source document's two target-tracking policies) ----
+        // ---- scaling: the source document's two target-tracking policies, plus step scaling on our own p95 ----
         Group.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps { TargetUtilizationPercent = web.CpuTargetPercent });
         Group.ScaleOnRequestCount("Requests", new RequestCountScalingProps { TargetRequestsPerMinute = web.RequestsPerTarget });
+        Group.ScaleOnMetric("ResponseTimeP95", new BasicStepScalingPolicyProps
+        {
+            Metric = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.ResponseTime, settings.Name),
+            AdjustmentType = AdjustmentType.CHANGE_IN_CAPACITY,
+            // p95 over the load test's 500 ms: add instances; well under it (200 ms, the api threshold): remove one.
+            ScalingSteps =
+            [
+                new ScalingInterval { Upper = 200, Change = -1 },
+                new ScalingInterval { Lower = 500, Change = +1 },
+                new ScalingInterval { Lower = 1000, Change = +2 },
+            ],
+            EvaluationPeriods = 3,
+            Cooldown = Duration.Minutes(5),
+        });
         ScalingRules =
         [
             new ScalingRule("web", "target tracking", "ASGAverageCPUUtilization", $"{web.CpuTargetPercent} %"),
             new ScalingRule("web", "target tracking", "ALBRequestCountPerTarget", $"{web.RequestsPerTarget} per target per minute"),
+            new ScalingRule("web", "step scaling", "N8nFrontend/ResponseTime p95", "+1 over 500 ms, +2 over 1000 ms, -1 under 200 ms"),
         ];
     }
 

@@ -1,5 +1,7 @@
 #!/bin/bash
 # Boots one web-tier instance: runs the workflow service's api role in Docker.
+# Its stdout carries the service's EMF metric lines: the awslogs driver sends them with the json/emf log format,
+# so CloudWatch Logs extracts them as metrics (no agent needed on the instance).
 # This text is user data: it holds ARNs, endpoints and names only. Secret values are read here, at boot, with the
 # instance role, and written to a root-only env file that Docker passes to the container.
 set -euo pipefail
@@ -12,6 +14,9 @@ GRACE='@@GRACE@@'
 LOG_GROUP='@@LOG_GROUP@@'
 REDIS_HOST='@@REDIS_HOST@@'
 REDIS_SECRET='@@REDIS_SECRET@@'
+CACHE_HOST='@@CACHE_HOST@@'
+CACHE_SECRET='@@CACHE_SECRET@@'
+ENVIRONMENT='@@ENVIRONMENT@@'
 DB_HOST='@@DB_HOST@@'
 DB_SECRET='@@DB_SECRET@@'
 API_KEY_SECRET='@@API_KEY_SECRET@@'
@@ -33,6 +38,7 @@ esac
 docker pull -q "$IMAGE"
 
 redis_token=$(secret "$REDIS_SECRET")
+cache_token=$(secret "$CACHE_SECRET")
 db_json=$(secret "$DB_SECRET")
 db_user=$(jq -rn --arg v "$(jq -r .username <<<"$db_json")" '$v|@uri')
 db_pass=$(jq -rn --arg v "$(jq -r .password <<<"$db_json")" '$v|@uri')
@@ -46,6 +52,10 @@ Workflows__ExecutionMode=queue
 Workflows__ShutdownGraceSeconds=$GRACE
 ASPNETCORE_URLS=http://+:$PORT
 Redis__ConnectionString=$REDIS_HOST:6379,ssl=true,password=$redis_token,abortConnect=false
+Cache__RedisConnectionString=$CACHE_HOST:6379,ssl=true,password=$cache_token,abortConnect=false
+Metrics__Sink=emf
+Metrics__EmfTarget=stdout
+Metrics__Environment=$ENVIRONMENT
 Storage__Provider=mongodb
 Storage__MongoDb__ConnectionString=mongodb://$db_user:$db_pass@$DB_HOST:27017/?tls=true&replicaSet=rs0&retryWrites=false
 Storage__MongoDb__TlsCaFile=/etc/ssl/rds/global-bundle.pem
@@ -58,7 +68,7 @@ ENV
 docker rm -f workflows >/dev/null 2>&1 || true
 docker run -d --name workflows --restart always --env-file /etc/workflows/env -p "$PORT:$PORT" \
   --stop-timeout "$((GRACE + 5))" \
-  --log-driver awslogs --log-opt awslogs-region="$REGION" --log-opt awslogs-group="$LOG_GROUP" \
+  --log-driver awslogs --log-opt awslogs-region="$REGION" --log-opt awslogs-group="$LOG_GROUP" --log-opt awslogs-format=json/emf \
   --log-opt awslogs-stream="$(cat /sys/devices/virtual/dmi/id/board_asset_tag 2>/dev/null || hostname)" \
   "$IMAGE"
 

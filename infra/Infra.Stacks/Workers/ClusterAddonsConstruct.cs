@@ -120,5 +120,8 @@ public sealed class ClusterAddonsConstruct : Construct
             },
         });
         Keda.Node.AddDependency(KedaOperator);
+
+        // Each chart waits for its pods; they need nodes, which the node group may still be creating.
+        foreach (var chart in new[] { MetricsServer, ClusterAutoscaler, Keda }) chart.Node.AddDependency(workers.Nodes);
     }
 }

@@ -17,14 +17,10 @@ public sealed record ScaledObjectSpec(
     int MaxReplicaCount,
     int PollingInterval,
     int CooldownPeriod,
-    Fallback Fallback,
     Advanced Advanced,
     IReadOnlyList<Trigger> Triggers);
 
 public sealed record ScaleTargetRef(string Name, string Kind = "Deployment", string ApiVersion = "apps/v1");
-
-/// <summary>Replicas KEDA sets when a trigger's scaler keeps failing (only for AverageValue metrics).</summary>
-public sealed record Fallback(int FailureThreshold, int Replicas);
 
 public sealed record Advanced(HorizontalPodAutoscalerConfig HorizontalPodAutoscalerConfig);
 

@@ -9,13 +9,15 @@ using Workflows.ScalingSignals;
 namespace Infra.Stacks.Workers;
 
 /// <summary>What the worker pods connect to.</summary>
-public sealed record WorkerDependencies(string Image, string RedisHost, ISecret RedisAuthToken, string DatabaseHost, ISecret DatabaseSecret);
+public sealed record WorkerDependencies(string Image, string RedisHost, ISecret RedisAuthToken, string CacheRedisHost, ISecret CacheRedisAuthToken,
+    string DatabaseHost, ISecret DatabaseSecret);
 
 /// <summary>
 /// The service's <c>worker</c> role on EKS: a namespace, an IRSA service account, the Deployment (the source document's
 /// requests and limits, probes on the health endpoints, a termination grace period above the service's own, spread over
 /// zones), a PodDisruptionBudget, and KEDA's ScaledObject, which generates the HPA: CPU 75 % and the service's
-/// QueueLength metric at 10 per pod, with the document's scale-up and scale-down behaviour.
+/// QueueLength metric at 10 per pod, with the document's scale-up and scale-down behaviour. The pods publish the
+/// signals themselves (PutMetricData with their IRSA role, limited to the contract's namespace).
 /// </summary>
 /// <remarks>
 /// Secrets never appear in the manifests: an init container reads them from Secrets Manager with the pod's IRSA role
@@ -50,6 +52,8 @@ public sealed class WorkerDeploymentConstruct : Construct
         ServiceAccount = cluster.AddServiceAccount("WorkerAccount", new ServiceAccountOptions { Name = Name, Namespace = Namespace });
         ServiceAccount.Node.AddDependency(ns);
         deps.RedisAuthToken.GrantRead(ServiceAccount);
+        deps.CacheRedisAuthToken.GrantRead(ServiceAccount);
+        Infra.Stacks.Common.SignalPolicies.AllowPublishing(ServiceAccount); // the pods publish QueueLength and friends with PutMetricData
         deps.DatabaseSecret.GrantRead(ServiceAccount);
 
         Deployment = cluster.AddManifest("Deployment", Manifests.FromModel(BuildDeployment(settings, deps, labels)));
@@ -79,7 +83,7 @@ public sealed class WorkerDeploymentConstruct : Construct
     public static ScaledObject BuildScaledObject(EnvironmentSettings settings, string region)
     {
         var w = settings.Workers;
-        var queue = Signals.QueueLength;
+        var queue = Workflows.ScalingSignals.Signals.QueueLength;
         HpaScalingRules Rules(ScaleBehaviorSettings b) => new(b.StabilizationSeconds,
             b.Pods is { } pods
                 ? [new HpaPolicy("Percent", b.Percent, b.PeriodSeconds), new HpaPolicy("Pods", pods, b.PeriodSeconds)]
@@ -94,24 +98,23 @@ public sealed class WorkerDeploymentConstruct : Construct
                 MaxReplicaCount: w.MaxReplicas,
                 PollingInterval: 30,
                 CooldownPeriod: 300,
-                Fallback: new Fallback(FailureThreshold: 3, Replicas: w.FallbackReplicas),
                 Advanced: new Advanced(new HorizontalPodAutoscalerConfig(new HpaBehavior(Rules(w.ScaleDown), Rules(w.ScaleUp)))),
                 Triggers:
                 [
                     new Trigger("cpu", "Utilization", new Dictionary<string, string> { ["value"] = w.CpuTargetPercent.ToString() }),
                     new Trigger("aws-cloudwatch", "AverageValue", new Dictionary<string, string>
                     {
-                        ["namespace"] = Signals.Namespace,
+                        ["namespace"] = Workflows.ScalingSignals.Signals.Namespace,
                         ["metricName"] = queue.Name,
                         ["dimensionName"] = string.Join(";", queue.Dimensions),
                         ["dimensionValue"] = settings.Name,
                         ["metricStat"] = queue.Statistic,
-                        ["metricStatPeriod"] = Signals.PeriodSeconds.ToString(),
-                        ["metricCollectionTime"] = (Signals.PeriodSeconds * 5).ToString(),
+                        ["metricStatPeriod"] = Workflows.ScalingSignals.Signals.PeriodSeconds.ToString(),
+                        ["metricCollectionTime"] = (Workflows.ScalingSignals.Signals.PeriodSeconds * 5).ToString(),
                         ["targetMetricValue"] = w.QueueLengthPerPod.ToString(),
                         ["activationTargetMetricValue"] = "0",
-                        // Missing data is an error, not a zero: KEDA then holds FallbackReplicas instead of scaling
-                        // a busy queue down because the publisher stopped.
+                        // Missing data is an error, not a zero: the HPA then keeps scaling up on what it can read (CPU)
+                        // but never scales down on a silent publisher. (KEDA forbids a fallback beside a cpu trigger.)
                         ["ignoreNullValues"] = "false",
                         ["awsRegion"] = region,
                     }, new AuthenticationRef("keda-aws")),
@@ -138,6 +141,10 @@ public sealed class WorkerDeploymentConstruct : Construct
             Env("Storage__MongoDb__CredentialsFile", $"{SecretsDir}/documentdb.json"),
             Env("Storage__MongoDb__TlsCaFile", "/etc/ssl/rds/global-bundle.pem"),
             Env("Metrics__Environment", settings.Name),
+            Env("Metrics__Sink", "putmetricdata"),
+            Env("AWS_REGION", Stack.Of(deps.RedisAuthToken).Region),
+            Env("Cache__RedisConnectionString", $"{deps.CacheRedisHost}:6379,ssl=true,abortConnect=false"),
+            Env("Cache__PasswordFile", $"{SecretsDir}/cache-password"),
         };
         var restricted = new V1SecurityContext
         {
@@ -155,7 +162,8 @@ public sealed class WorkerDeploymentConstruct : Construct
             Metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, Labels = labels },
             Spec = new V1DeploymentSpec
             {
-                Replicas = w.MinReplicas, // KEDA's HPA owns the count from here on
+                // No replicas: KEDA's HPA owns the count (it starts at minReplicaCount); a value here would reset a
+                // scaled-out pool on every deploy.
                 Selector = new V1LabelSelector { MatchLabels = labels },
                 Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxUnavailable = (IntOrString)"0", MaxSurge = (IntOrString)"25%" } },
                 Template = new V1PodTemplateSpec
@@ -188,6 +196,7 @@ public sealed class WorkerDeploymentConstruct : Construct
                                 [
                                     $"set -eu; umask 077; " +
                                     $"aws secretsmanager get-secret-value --secret-id \"$REDIS_SECRET\" --query SecretString --output text > {SecretsDir}/redis-password; " +
+                                    $"aws secretsmanager get-secret-value --secret-id \"$CACHE_SECRET\" --query SecretString --output text > {SecretsDir}/cache-password; " +
                                     $"aws secretsmanager get-secret-value --secret-id \"$DB_SECRET\" --query SecretString --output text > {SecretsDir}/documentdb.json",
                                 ],
                                 Env =
@@ -195,6 +204,7 @@ public sealed class WorkerDeploymentConstruct : Construct
                                     Env("AWS_REGION", Stack.Of(deps.RedisAuthToken).Region),
                                     Env("HOME", "/tmp"),
                                     Env("REDIS_SECRET", deps.RedisAuthToken.SecretArn),
+                                    Env("CACHE_SECRET", deps.CacheRedisAuthToken.SecretArn),
                                     Env("DB_SECRET", deps.DatabaseSecret.SecretArn),
                                 ],
                                 VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
