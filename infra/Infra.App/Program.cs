@@ -6,6 +6,10 @@ using Infra.Stacks.Stacks;
 // The IaC program's entry point. Synthesizes every environment in stacks/ (or the one named by --env, or by the
 // CDK CLI's `-c env=NAME`) into cdk.out/ with no AWS access, then prints a summary per environment.
 // Exit codes: 0 synthesized and guardrails passed, 2 bad settings or arguments, 3 a guardrail broken.
+// CDK 2.160's step-scaling construct passes its own deprecated `cooldown` prop internally (we set none), which jsii
+// reports as a [WARNING] on every synth. Set before the jsii runtime starts; see README "Warnings".
+if (System.Environment.GetEnvironmentVariable("JSII_DEPRECATED") is null) System.Environment.SetEnvironmentVariable("JSII_DEPRECATED", "quiet");
+
 try
 {
     var options = CommandLine.Parse(args);

@@ -27,6 +27,19 @@ public class DataTests
 
     [Theory]
     [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_workflow_cache_has_its_own_lru_redis_so_the_queue_never_evicts(string env)
+    {
+        var e = Environments.Get(env);
+        e.Data.ResourceCountIs("AWS::ElastiCache::ReplicationGroup", 2);
+        var policies = Resources(e.Data, "AWS::ElastiCache::ParameterGroup").Select(p => p["Properties"]!["Properties"]!["maxmemory-policy"]!.GetValue<string>()).Order();
+        Assert.Equal(["allkeys-lru", "noeviction"], policies);
+        e.Data.HasResourceProperties("AWS::ElastiCache::ReplicationGroup", Like(("CacheNodeType", e.Settings.WorkflowCache.NodeType),
+            ("NumCacheClusters", 1 + e.Settings.WorkflowCache.Replicas), ("TransitEncryptionEnabled", true), ("AtRestEncryptionEnabled", true)));
+        Assert.Contains("CacheRedisPrimaryEndpoint", e.Data.FindOutputs("*").Keys);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
     public void DocumentDb_is_encrypted_requires_tls_and_keeps_backups(string env)
     {
         var e = Environments.Get(env);

@@ -82,7 +82,6 @@ public class SettingsTests
     [Theory]
     [InlineData("clusterAutoscalerImageTag: v1.33.1", "clusterAutoscalerImageTag: v1.30.0", "workers.charts.clusterAutoscalerImageTag", "must match the Kubernetes minor")]
     [InlineData("keda: 2.21.1", "keda: ^2.21", "workers.charts.keda", "exact chart version")]
-    [InlineData("fallbackReplicas: 2", "fallbackReplicas: 9", "workers.fallbackReplicas", "between workers.minReplicas (1) and workers.maxReplicas (3)")]
     [InlineData("minReplicas: 1", "minReplicas: 5", "workers.minReplicas", "must not exceed workers.maxReplicas (5 > 3)")]
     [InlineData("kubernetesVersion: \"1.33\"", "kubernetesVersion: \"2.0\"", "workers.kubernetesVersion", "must be an EKS version")]
     public void Worker_settings_are_validated(string original, string replacement, string path, string fragment) =>

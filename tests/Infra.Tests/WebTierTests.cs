@@ -30,7 +30,20 @@ public class WebTierTests
             ("PredefinedMetricSpecification", Like(("PredefinedMetricType", "ASGAverageCPUUtilization"))), ("TargetValue", e.Settings.Web.CpuTargetPercent)))));
         e.Web.HasResourceProperties("AWS::AutoScaling::ScalingPolicy", Like(("PolicyType", "TargetTrackingScaling"), ("TargetTrackingConfiguration", Like(
             ("PredefinedMetricSpecification", Like(("PredefinedMetricType", "ALBRequestCountPerTarget"))), ("TargetValue", e.Settings.Web.RequestsPerTarget)))));
-        e.Web.ResourceCountIs("AWS::AutoScaling::ScalingPolicy", 2);
+        e.Web.ResourceCountIs("AWS::AutoScaling::ScalingPolicy", 4);
+
+        // Step scaling on the service's own p95 response time: two policies driven by alarms on the contract's metric.
+        e.Web.ResourcePropertiesCountIs("AWS::AutoScaling::ScalingPolicy", Like(("PolicyType", "StepScaling")), 2);
+        var alarms = Resources(e.Web, "AWS::CloudWatch::Alarm").Select(a => a["Properties"]!).ToList();
+        Assert.Equal(2, alarms.Count);
+        foreach (var alarm in alarms)
+        {
+            var stat = alarm["Metrics"]![0]!["MetricStat"]!;
+            Assert.Equal(("N8nFrontend", "ResponseTime", "p95"), (stat["Metric"]!["Namespace"]!.GetValue<string>(), stat["Metric"]!["MetricName"]!.GetValue<string>(), stat["Stat"]!.GetValue<string>()));
+            Assert.Equal(env, stat["Metric"]!["Dimensions"]![0]!["Value"]!.GetValue<string>());
+        }
+        Assert.Equal([200.0, 500.0], alarms.Select(a => a["Threshold"]!.GetValue<double>()).Order());
+        Assert.Contains("awslogs-format=json/emf", Resources(e.Web, "AWS::EC2::LaunchTemplate").Single().ToJsonString());
     }
 
     [Theory]
@@ -57,9 +70,12 @@ public class WebTierTests
         var policy = Resources(e.Web, "AWS::IAM::Policy").Single(p => p["Properties"]!["Roles"]!.ToJsonString().Contains("WebInstanceRole"));
         var statements = policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
         var secretReads = statements.Where(s => s!["Action"]!.ToJsonString().Contains("secretsmanager:GetSecretValue")).ToList();
-        Assert.Equal(3, secretReads.Count); // Redis token, DocumentDB master, API key
+        Assert.Equal(4, secretReads.Count); // queue Redis token, cache Redis token, DocumentDB master, API key
         Assert.All(secretReads, s => Assert.DoesNotContain("\"*\"", s!["Resource"]!.ToJsonString()));
         Assert.Contains(statements, s => s!["Action"]!.ToJsonString().Contains("cloudformation:SignalResource"));
+        var publish = statements.Single(s => s!["Sid"]?.GetValue<string>() == "PublishScalingSignals")!;
+        Assert.Equal("cloudwatch:PutMetricData", publish["Action"]!.GetValue<string>());
+        Assert.Equal(Workflows.ScalingSignals.Signals.Namespace, publish["Condition"]!["StringEquals"]!["cloudwatch:namespace"]!.GetValue<string>());
     }
 
     [Theory]

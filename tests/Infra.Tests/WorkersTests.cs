@@ -75,6 +75,9 @@ public class WorkersTests
 
         var env_ = worker["env"]!.AsArray().ToDictionary(v => v!["name"]!.GetValue<string>(), v => v!["value"]!.GetValue<string>());
         Assert.Equal("worker", env_["Workflows__Role"]);
+        Assert.Null(deployment["spec"]!["replicas"]); // KEDA owns the count; a deploy must not reset a scaled-out pool
+        Assert.Equal(("putmetricdata", env), (env_["Metrics__Sink"], env_["Metrics__Environment"]));
+        Assert.StartsWith("/run/secrets/", env_["Cache__PasswordFile"]);
         Assert.Equal(e.Settings.Service.ShutdownGraceSeconds.ToString(), env_["Workflows__ShutdownGraceSeconds"]);
         Assert.DoesNotContain("password=", env_["Redis__ConnectionString"]);
         Assert.StartsWith("/run/secrets/", env_["Redis__PasswordFile"]);
@@ -94,7 +97,7 @@ public class WorkersTests
         var w = e.Settings.Workers;
         var spec = e.KubernetesObject("ScaledObject")["spec"]!;
         Assert.Equal((w.MinReplicas, w.MaxReplicas), (spec["minReplicaCount"]!.GetValue<int>(), spec["maxReplicaCount"]!.GetValue<int>()));
-        Assert.Equal(w.FallbackReplicas, spec["fallback"]!["replicas"]!.GetValue<int>());
+        Assert.Null(spec["fallback"]); // KEDA refuses a fallback beside a cpu trigger
 
         var triggers = spec["triggers"]!.AsArray().ToDictionary(t => t!["type"]!.GetValue<string>());
         Assert.Equal(("Utilization", "75"), (triggers["cpu"]!["metricType"]!.GetValue<string>(), triggers["cpu"]!["metadata"]!["value"]!.GetValue<string>()));
@@ -132,9 +135,13 @@ public class WorkersTests
                 && (r.Value["Properties"]!["Manifest"] is JsonValue m ? m.GetValue<string>() : "").Contains($"\"kind\":\"{kind}\""));
             Assert.Contains(keda, manifest.Value!["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
         }
-        // The chart itself waits for its operator's IRSA service account.
+        // The chart itself waits for its operator's IRSA service account; every chart waits for the nodes its pods need.
         var kedaChart = resources[keda]!;
         Assert.Contains(kedaChart["DependsOn"]!.AsArray(), d => d!.GetValue<string>().Contains("KedaOperatorAccount"));
+        var nodegroup = e.Workers.FindResources("AWS::EKS::Nodegroup").Keys.Single();
+        foreach (var chart in e.Workers.FindResources("Custom::AWSCDK-EKS-HelmChart").Keys)
+            Assert.Contains(nodegroup, resources[chart]!["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Contains(e.Stacks.Web, e.Stacks.Workers.Dependencies); // the image is pushed with the web stack
     }
 
     [Theory]
@@ -154,7 +161,10 @@ public class WorkersTests
         Assert.Equal("owned", scale["Condition"]!["StringEquals"]![$"aws:ResourceTag/k8s.io/cluster-autoscaler/workflows-{env}"]!.GetValue<string>());
 
         var worker = policies.Single(p => p["PolicyName"]!.ToString().Contains("WorkerAccount"));
-        Assert.Equal(["secretsmanager:DescribeSecret", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:GetSecretValue"], Actions(worker));
+        Assert.Equal(["cloudwatch:PutMetricData", "secretsmanager:DescribeSecret", "secretsmanager:DescribeSecret", "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:GetSecretValue"], Actions(worker));
+        var publish = worker["PolicyDocument"]!["Statement"]!.AsArray().Single(s => s!["Sid"]?.GetValue<string>() == "PublishScalingSignals")!;
+        Assert.Equal(Signals.Namespace, publish["Condition"]!["StringEquals"]!["cloudwatch:namespace"]!.GetValue<string>());
         Assert.All(policies.SelectMany(Actions), a => Assert.DoesNotContain("*", a));
     }
 

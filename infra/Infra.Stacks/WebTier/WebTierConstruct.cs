@@ -251,7 +251,7 @@ public sealed class WebTierConstruct : Construct
                 new ScalingInterval { Lower = 1000, Change = +2 },
             ],
             EvaluationPeriods = 3,
-            Cooldown = Duration.Minutes(5),
+            EstimatedInstanceWarmup = Duration.Seconds(web.HealthCheckGraceSeconds), // new instances count once warm, not at launch
         });
         ScalingRules =
         [
