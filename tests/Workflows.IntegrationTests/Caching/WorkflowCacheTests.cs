@@ -48,6 +48,9 @@ public sealed class WorkflowCacheTests(RedisServer redis) : IClassFixture<RedisS
         Assert.Equal(1, (await a.GetAsync(workflow.Id, Ct))!.Version);
         Assert.Equal(1, store.Gets);                 // miss: the store was read
         await a.GetAsync(workflow.Id, Ct);
+        // HybridCache writes L2 after answering; wait until the entry is in Redis before asking the other node.
+        var l2Key = $"workflows:cache:workflow:{workflow.Id}";
+        for (var i = 0; i < 100 && !await redis.Connection.GetDatabase().KeyExistsAsync(l2Key); i++) await Task.Delay(20, Ct);
         await b.GetAsync(workflow.Id, Ct);           // the other node: L2 hit
         Assert.Equal(1, store.Gets);
 
