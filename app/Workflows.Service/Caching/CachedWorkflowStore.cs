@@ -9,39 +9,45 @@ namespace Workflows.Service.Caching;
 
 /// <summary>
 /// Workflow reads through HybridCache: L1 in process memory, L2 in Redis, one factory call per key at a time
-/// (stampede protection). Every write invalidates by tag: the item's own tag and the tag of all list pages, which
-/// replaces the source document's <c>KEYS pattern</c> invalidation (KEYS blocks Redis while it scans every key).
-/// Another node's L1 may serve a stale copy for at most the L1 lifetime after a write.
+/// (stampede protection). Every write invalidates by tag (the item's own and the list pages') instead of the source
+/// document's <c>KEYS pattern</c> scan, which blocks Redis; it also deletes the item's L2 entry outright, because
+/// HybridCache's tag records are read once per node and would let another node re-read a stale L2 copy. List pages
+/// live in L1 only. So another node serves a stale item or page for at most the L1 lifetime after a write.
+/// Invalidation never fails a write that the store already committed: its errors are logged.
 /// </summary>
-public sealed class CachedWorkflowStore(IWorkflowStore inner, HybridCache cache, BottleneckDetector detector, SignalRecorder recorder) : IWorkflowStore
+public sealed class CachedWorkflowStore(IWorkflowStore inner, HybridCache cache, BottleneckDetector detector, SignalRecorder recorder,
+    ILogger<CachedWorkflowStore> logger) : IWorkflowStore
 {
+    private static readonly HybridCacheEntryOptions ListEntry = new() { Flags = HybridCacheEntryFlags.DisableDistributedCache };
+
     public const string ListsTag = "workflows:lists";
     public static string ItemTag(string id) => $"workflow:{id}";
 
-    public async Task<Workflow?> GetAsync(string id, CancellationToken ct)
+    public static string ItemKey(string id) => $"workflow:{id}";
+
+    public Task<Workflow?> GetAsync(string id, CancellationToken ct) =>
+        ReadAsync(ItemKey(id), "workflows.get", token => inner.GetAsync(id, token), [ItemTag(id)], null, ct);
+
+    public Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
     {
-        var missed = false;
-        var value = await detector.MeasureAsync(BottleneckDetector.Cache, "workflows.get", async () =>
-            await cache.GetOrCreateAsync($"workflow:{id}", async token =>
-            {
-                missed = true;
-                return await inner.GetAsync(id, token);
-            }, tags: [ItemTag(id)], cancellationToken: ct));
-        recorder.RecordCacheRead(!missed);
-        return value;
+        // The query serialized as JSON: no two different queries can share a key, whatever their strings hold.
+        var key = "workflows:list:" + System.Text.Json.JsonSerializer.Serialize(query with { Page = query.Paging });
+        return ReadAsync(key, "workflows.list", token => inner.ListAsync(query, token), [ListsTag], ListEntry, ct);
     }
 
-    public async Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
+    /// <summary>One cache read: counted as hit or miss; timed against the cache threshold only when the cache answered
+    /// (a miss's time is the store's, which the store decorator already measures).</summary>
+    private async Task<T> ReadAsync<T>(string key, string operation, Func<CancellationToken, Task<T>> load, string[] tags,
+        HybridCacheEntryOptions? options, CancellationToken ct)
     {
-        var page = query.Paging;
-        var key = $"workflows:list:{query.Active}:{query.Owner}:{query.NamePrefix}:{page.Limit}:{page.Offset}";
         var missed = false;
-        var value = await detector.MeasureAsync(BottleneckDetector.Cache, "workflows.list", async () =>
-            await cache.GetOrCreateAsync(key, async token =>
-            {
-                missed = true;
-                return await inner.ListAsync(query, token);
-            }, tags: [ListsTag], cancellationToken: ct));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var value = await cache.GetOrCreateAsync(key, async token =>
+        {
+            missed = true;
+            return await load(token);
+        }, options, tags, ct);
+        if (!missed) detector.Observe(BottleneckDetector.Cache, operation, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         recorder.RecordCacheRead(!missed);
         return value;
     }
@@ -73,8 +79,22 @@ public sealed class CachedWorkflowStore(IWorkflowStore inner, HybridCache cache,
 
     private async Task InvalidateAsync(string id)
     {
-        // Not cancellable: a write that happened must not leave its old copy behind.
-        await cache.RemoveByTagAsync([ItemTag(id), ListsTag], CancellationToken.None);
+        // Not cancellable: a write that happened must not leave its old copy behind. Each step on its own, so one
+        // failure (the cache Redis down) neither skips the others nor turns a committed write into an error.
+        Func<ValueTask>[] steps =
+        [
+            () => cache.RemoveAsync(ItemKey(id), CancellationToken.None),
+            () => cache.RemoveByTagAsync(ItemTag(id), CancellationToken.None),
+            () => cache.RemoveByTagAsync(ListsTag, CancellationToken.None),
+        ];
+        foreach (var step in steps)
+        {
+            try { await step(); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Cache invalidation for workflow {WorkflowId} failed; other nodes may serve the old copy until it expires", id);
+            }
+        }
     }
 }
 

@@ -50,7 +50,8 @@ public static class CacheExtensions
             (IWorkflowStore)registration.ImplementationFactory!(sp),
             sp.GetRequiredService<HybridCache>(),
             sp.GetRequiredService<Metrics.BottleneckDetector>(),
-            sp.GetRequiredService<Metrics.SignalRecorder>()));
+            sp.GetRequiredService<Metrics.SignalRecorder>(),
+            sp.GetRequiredService<ILogger<CachedWorkflowStore>>()));
         return builder;
     }
 }

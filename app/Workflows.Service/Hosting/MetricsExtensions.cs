@@ -37,7 +37,8 @@ public static class MetricsExtensions
             if (o.Sink == MetricsSink.Emf) return EmfSink.ForTarget(o.EmfTarget);
             var region = o.Region ?? Environment.GetEnvironmentVariable("AWS_REGION")!;
             var endpoint = o.Endpoint is { } e ? new Uri(e) : PutMetricDataSink.DefaultEndpoint(region);
-            return new PutMetricDataSink(sp.GetRequiredService<IHttpClientFactory>().CreateClient("cloudwatch"),
+            var clients = sp.GetRequiredService<IHttpClientFactory>();
+            return new PutMetricDataSink(() => clients.CreateClient("cloudwatch"),
                 sp.GetRequiredService<ICredentialSource>(), region, endpoint, sp.GetRequiredService<TimeProvider>());
         });
         services.AddHttpClient("cloudwatch", c => c.Timeout = TimeSpan.FromSeconds(10));

@@ -15,7 +15,8 @@ public interface ICredentialSource
 /// </summary>
 public sealed class AwsSdkCredentialSource : ICredentialSource
 {
-    private readonly Lazy<AWSCredentials> _credentials = new(() => DefaultAWSCredentialsIdentityResolver.GetCredentials());
+    // PublicationOnly: a failure (no credentials yet at start-up) is retried on the next call, not cached for good.
+    private readonly Lazy<AWSCredentials> _credentials = new(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(), LazyThreadSafetyMode.PublicationOnly);
 
     public async Task<SigningCredentials> GetAsync(CancellationToken ct)
     {

@@ -11,7 +11,7 @@ namespace Workflows.Service.Metrics;
 /// ships them with the <c>json/emf</c> format, and CloudWatch Logs turns them into metrics) or to a CloudWatch
 /// agent's EMF listener over TCP. A document holds one dimension set's values, so each status and component gets its
 /// own line. EMF has no statistic sets or counts: distributions are written as value arrays of at most 100 numbers
-/// per document, scaled down to at most <see cref="MaxSamples"/> samples per period with the distribution's shape kept.
+/// per document, scaled down to at most <see cref="MaxSamples"/> samples per period (quantiles kept to one sample).
 /// </summary>
 public sealed class EmfSink(Func<string, CancellationToken, Task> writeLine) : IMetricSink
 {
@@ -75,14 +75,21 @@ public sealed class EmfSink(Func<string, CancellationToken, Task> writeLine) : I
 
     private static double Mean(StatisticSet s) => s.Count == 0 ? 0 : s.Sum / s.Count;
 
-    /// <summary>Expands (value, count) pairs; above MaxSamples every count is scaled down, keeping at least one per value.</summary>
+    /// <summary>
+    /// Expands (value, count) pairs, sorted by value; above MaxSamples the counts are scaled down by cumulative rounding
+    /// (each value gets floor(cum·s) − floor(prev·s) samples), so the total stays within MaxSamples and every quantile
+    /// moves by at most one sample. Rare values may get none: giving each at least one would inflate the tail.
+    /// </summary>
     public static IEnumerable<double> Samples(IReadOnlyList<(double Value, int Count)> distribution)
     {
         long total = distribution.Sum(d => (long)d.Count);
         var scale = total <= MaxSamples ? 1.0 : (double)MaxSamples / total;
-        foreach (var (value, count) in distribution)
+        long cumulative = 0;
+        foreach (var (value, count) in distribution.OrderBy(d => d.Value))
         {
-            var n = Math.Max(1, (int)Math.Round(count * scale));
+            var before = (long)Math.Floor(cumulative * scale);
+            cumulative += count;
+            var n = (long)Math.Floor(cumulative * scale) - before;
             for (var i = 0; i < n; i++) yield return value;
         }
     }
@@ -108,8 +115,9 @@ public sealed class EmfSink(Func<string, CancellationToken, Task> writeLine) : I
                 {
                     await _socket.SendAsync(Encoding.UTF8.GetBytes(line + "\n"), SocketFlags.None, ct);
                 }
-                catch (SocketException)
+                catch (Exception e) when (e is SocketException or OperationCanceledException)
                 {
+                    // A send cut off mid-line would glue its half to the next document: start a fresh connection.
                     _socket.Dispose();
                     _socket = null;
                     throw;

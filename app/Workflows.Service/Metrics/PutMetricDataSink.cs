@@ -12,7 +12,7 @@ namespace Workflows.Service.Metrics;
 /// most 1,000 metric data per request, 1 MB per body, 150 distinct values per datum (larger distributions are split
 /// into several data). Throttling and 5xx answers are retried with exponential backoff and jitter.
 /// </summary>
-public sealed class PutMetricDataSink(HttpClient http, ICredentialSource credentials, string region, Uri endpoint, TimeProvider time) : IMetricSink
+public sealed class PutMetricDataSink(Func<HttpClient> http, ICredentialSource credentials, string region, Uri endpoint, TimeProvider time) : IMetricSink
 {
     public const int MaxDataPerRequest = 1000;
     public const int MaxBodyBytes = 1_000_000;
@@ -44,7 +44,7 @@ public sealed class PutMetricDataSink(HttpClient http, ICredentialSource credent
                 var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(bytes) };
                 request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
                 SigV4Signer.Sign(request, bytes, region, "monitoring", await credentials.GetAsync(token), time.GetUtcNow());
-                return await http.SendAsync(request, token);
+                return await http().SendAsync(request, token); // a client per send: the factory rotates handlers (DNS changes)
             }, ct);
             if (!response.IsSuccessStatusCode)
                 throw new HttpRequestException($"PutMetricData answered {(int)response.StatusCode}: {Truncate(await response.Content.ReadAsStringAsync(ct))}", null, response.StatusCode);
@@ -122,7 +122,7 @@ public sealed class PutMetricDataSink(HttpClient http, ICredentialSource credent
         return sb.ToString();
     }
 
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    private static string Number(double value) => SigV4Signer.Encode(value.ToString("R", CultureInfo.InvariantCulture)); // "1E+15": '+' must be %2B
 
     private static string Truncate(string s) => s.Length <= 300 ? s : s[..300];
 }

@@ -36,7 +36,8 @@ public sealed class PutMetricDataSinkTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
-    private PutMetricDataSink Sink() => new(new HttpClient(), new FixedCredentials(), "eu-west-1", new Uri(_server.Urls.First() + "/"), TimeProvider.System);
+    private static readonly HttpClient Client = new();
+    private PutMetricDataSink Sink() => new(() => Client, new FixedCredentials(), "eu-west-1", new Uri(_server.Urls.First() + "/"), TimeProvider.System);
 
     private static MetricBatch Batch(int responses = 1000)
     {
