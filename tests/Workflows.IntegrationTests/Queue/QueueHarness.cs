@@ -97,6 +97,18 @@ public sealed class QueueHarness : IAsyncDisposable
         return (await Db.StreamLengthAsync(Options.StreamKey), pending.PendingMessageCount, await Db.StreamLengthAsync(Options.DeadLetterStreamKey));
     }
 
+    /// <summary>The stream state once it settles: the ack follows the terminal write by a moment, so poll briefly.</summary>
+    public async Task<(long Length, long Pending, long Dead)> SettledStreamStateAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var state = await StreamStateAsync();
+            if (state == (0, 0, 0) || DateTime.UtcNow > deadline) return state;
+            await Task.Delay(50);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -53,8 +53,8 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
             Assert.Equal(i * 2, execution.Output!["doubled"]!.GetValue<double>());
         }
         var db = redis.Connection.GetDatabase();
-        Assert.Equal(0, await db.StreamLengthAsync(Stream));
-        Assert.Equal(0, (await db.StreamPendingAsync(Stream, Group)).PendingMessageCount);
+        // The ack follows the terminal write by a moment.
+        await WaitForAsync(async () => await db.StreamLengthAsync(Stream) == 0 && (await db.StreamPendingAsync(Stream, Group)).PendingMessageCount == 0);
         var ready = await client.GetFromJsonAsync<JsonObject>("/api/health/ready");
         Assert.Equal("healthy", ready!["checks"]!["redis"]!["status"]!.GetValue<string>());
     }
@@ -112,7 +112,7 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
         var after = await store.GetAsync(crashLooping.Id, TestContext.Current.CancellationToken);
         Assert.Equal(ExecutionStatus.Failed, after!.Status);
         Assert.Contains("Gave up after 3 attempt(s)", after.Error!.Message);
-        Assert.Equal(0, await db.StreamLengthAsync(Stream));
+        await WaitForAsync(async () => await db.StreamLengthAsync(Stream) == 0);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class WorkerDrillTests(RedisServer redis) : IClassFixture<RedisSer
         // The executions the dead worker had started ran once more on the second worker, and only those.
         Assert.All(final.Where(e => inFlightAtKill.Contains(e.Id)), e => Assert.Equal(2, e.Attempts));
         Assert.All(final.Where(e => !inFlightAtKill.Contains(e.Id)), e => Assert.Equal(1, e.Attempts));
-        Assert.Equal((0L, 0L, 0L), await harness.StreamStateAsync());
+        Assert.Equal((0L, 0L, 0L), await harness.SettledStreamStateAsync());
     }
 
     [Fact]
@@ -79,6 +79,6 @@ public sealed class WorkerDrillTests(RedisServer redis) : IClassFixture<RedisSer
         await using var second = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 2, graceSeconds: 1), harness.Data.Path);
         var final = await harness.WaitUntilAsync(ids, e => e.All(x => x.Status.IsTerminal()), TimeSpan.FromSeconds(40));
         Assert.All(final, e => Assert.Equal((ExecutionStatus.Succeeded, 2), (e.Status, e.Attempts)));
-        Assert.Equal((0L, 0L, 0L), await harness.StreamStateAsync());
+        Assert.Equal((0L, 0L, 0L), await harness.SettledStreamStateAsync());
     }
 }
