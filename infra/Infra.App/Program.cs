@@ -31,8 +31,9 @@ try
     var violations = 0;
     foreach (var (settings, stacks) in built)
     {
-        Summary.Print(output, settings, stacks, assembly.Directory);
-        foreach (var violation in Guardrails.Check(settings, stacks, assembly.Directory))
+        var templates = AssemblyTemplates.Read(stacks, assembly.Directory);
+        Summary.Print(output, settings, templates);
+        foreach (var violation in Infra.Stacks.Guardrails.GuardrailRules.Check(templates.Select(t => t.Template).ToList(), settings.Production))
         {
             Console.Error.WriteLine($"guardrail broken: {violation}");
             violations++;

@@ -32,7 +32,7 @@ public class SignalContractTests
                             found.Add(($"alarm {id}", metric["MetricName"]!.GetValue<string>(), Names(metric["Dimensions"])));
                 }
                 if (type == "AWS::CloudWatch::Dashboard")
-                    found.AddRange(DashboardMetrics(Flatten(p!["DashboardBody"])).Select(m => ($"dashboard {id}", m.Name, m.Dimensions)));
+                    found.AddRange(DashboardMetrics(TemplateScaling.Flatten(p!["DashboardBody"])).Select(m => ($"dashboard {id}", m.Name, m.Dimensions)));
             }
             foreach (var manifest in TemplateScaling.Manifests(resources).Where(m => m["kind"]?.GetValue<string>() == "ScaledObject"))
                 foreach (var trigger in manifest["spec"]!["triggers"]!.AsArray().Where(t => t!["type"]!.GetValue<string>() == "aws-cloudwatch"))
@@ -59,13 +59,6 @@ public class SignalContractTests
                 yield return (parts[1], parts.Skip(2).Where((_, i) => i % 2 == 0).ToArray());
         }
     }
-
-    private static string Flatten(JsonNode? node) => node switch
-    {
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        JsonObject o when o["Fn::Join"] is JsonArray join => string.Concat(join[1]!.AsArray().Select(Flatten)),
-        _ => "TOKEN",
-    };
 
     [Theory]
     [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]

@@ -77,7 +77,8 @@ public static class TemplateScaling
         }
     }
 
-    private static string Flatten(JsonNode? node) => node switch
+    /// <summary>A template string value as text; Fn::Join parts concatenated, tokens (Ref, Fn::GetAtt) as "TOKEN".</summary>
+    public static string Flatten(JsonNode? node) => node switch
     {
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         JsonObject o when o["Fn::Join"] is JsonArray join => string.Concat(join[1]!.AsArray().Select(Flatten)),

@@ -44,7 +44,6 @@ public sealed class WebTierConstruct : Construct
     public Secret ApiKey { get; }
     public LogGroup Logs { get; }
     public IBucket? AccessLogs { get; }
-    public IReadOnlyList<ScalingRule> ScalingRules { get; }
 
     public WebTierConstruct(Construct scope, string id, EnvironmentSettings settings, IVpc vpc, SubnetSelection publicSubnets,
         SubnetSelection appSubnets, WebTierDependencies deps, ServiceImage image) : base(scope, id)
@@ -253,12 +252,6 @@ public sealed class WebTierConstruct : Construct
             EvaluationPeriods = 3,
             EstimatedInstanceWarmup = Duration.Seconds(web.HealthCheckGraceSeconds), // new instances count once warm, not at launch
         });
-        ScalingRules =
-        [
-            new ScalingRule("web", "target tracking", "ASGAverageCPUUtilization", $"{web.CpuTargetPercent} %"),
-            new ScalingRule("web", "target tracking", "ALBRequestCountPerTarget", $"{web.RequestsPerTarget} per target per minute"),
-            new ScalingRule("web", "step scaling", "N8nFrontend/ResponseTime p95", "+1 over 500 ms, +2 over 1000 ms, -1 under 200 ms"),
-        ];
     }
 
     /// <summary>
@@ -300,6 +293,3 @@ public sealed class WebTierConstruct : Construct
         return script;
     }
 }
-
-/// <summary>One scaling rule, for the main command's table.</summary>
-public sealed record ScalingRule(string Tier, string Kind, string Metric, string Target);

@@ -40,7 +40,6 @@ public sealed class WorkerDeploymentConstruct : Construct
         ClusterAddonsConstruct addons, WorkerDependencies deps) : base(scope, id)
     {
         var cluster = workers.Cluster;
-        var w = settings.Workers;
         var labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = Name, ["app.kubernetes.io/part-of"] = "workflows" };
 
         var ns = cluster.AddManifest("Namespace", Manifests.FromModel(new V1Namespace
