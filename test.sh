@@ -19,16 +19,10 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
-# The pinned Node.js tooling (CDK CLI), exactly as locked.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "== build"
+echo "== build (also installs the npm tooling package-lock.json pins, when missing or stale)"
 dotnet build Infra.sln -c Release --nologo -v quiet
 
 echo "== publish check (the Dockerfile's publish step; no Docker engine is needed here)"

@@ -9,6 +9,10 @@ using Infra.Stacks.Stacks;
 // CDK 2.160's step-scaling construct passes its own deprecated `cooldown` prop internally (we set none), which jsii
 // reports as a [WARNING] on every synth. Set before the jsii runtime starts; see README "Warnings".
 if (System.Environment.GetEnvironmentVariable("JSII_DEPRECATED") is null) System.Environment.SetEnvironmentVariable("JSII_DEPRECATED", "quiet");
+// jsii prints a banner for Node releases past end of life. Node 20 (the oldest we support; see README) works with the
+// jsii runtime CDK 2.160 ships, so the banner is noise in the main command's output. A value the user set wins.
+foreach (var (name, value) in new[] { ("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "14,16,18,20"), ("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1") })
+    if (System.Environment.GetEnvironmentVariable(name) is null) System.Environment.SetEnvironmentVariable(name, value);
 
 try
 {
