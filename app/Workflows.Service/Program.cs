@@ -19,6 +19,7 @@ app.UseMiddleware<Workflows.Service.Metrics.RequestTimingMiddleware>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.RateLimit.Enabled) app.UseRateLimiter(); // per key: after authentication
 app.UseAuthorization();
 
 app.MapHealthEndpoints();

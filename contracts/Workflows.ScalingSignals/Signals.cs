@@ -48,6 +48,10 @@ public static class Signals
     public static readonly ScalingSignal MetricsDropped = new("MetricsDropped", SignalUnit.Count, "Sum",
         [EnvironmentDimension], "Metric batches dropped by the publisher");
 
+    /// <summary>Accepted executions the reconciler enqueued again because the queue had lost them (Redis restarted empty, a failover).</summary>
+    public static readonly ScalingSignal RecoveredExecutions = new("RecoveredExecutions", SignalUnit.Count, "Sum",
+        [EnvironmentDimension], "Executions re-enqueued after the queue lost them");
+
     public static IReadOnlyList<ScalingSignal> All =>
-        [QueueLength, WorkflowExecutions, AverageResponseTime, ResponseTime, SlowOperations, CacheHits, CacheMisses, MetricsDropped];
+        [QueueLength, WorkflowExecutions, AverageResponseTime, ResponseTime, SlowOperations, CacheHits, CacheMisses, MetricsDropped, RecoveredExecutions];
 }

@@ -13,6 +13,12 @@ namespace Workflows.Core.Nodes;
 /// (default true: a 4xx fails the node at once, a 5xx or 429 fails the attempt and is retried).
 /// Output: <c>{ status, headers, body }</c>, body parsed when the response is JSON.
 /// Redirects are not followed, so every host reached passed <see cref="OutboundHttpPolicy"/>.
+/// <para>
+/// Delivery is at least once: a node attempt that failed, or an execution a dead worker left behind, runs again. Every
+/// request therefore carries <c>Idempotency-Key</c> (the IETF httpapi draft's header), the same on every retry and
+/// redelivery of this node in this execution: <c>{executionId}:{nodeId}</c>. The parameter <c>idempotencyKey</c>
+/// replaces it (a string, expressions allowed, e.g. one derived from the input) or, set to <c>false</c>, omits it.
+/// </para>
 /// </summary>
 public sealed class HttpNode : INodeHandler, IDisposable
 {
@@ -50,6 +56,8 @@ public sealed class HttpNode : INodeHandler, IDisposable
             yield return new ValidationError($"{path}.headers", "must be an object whose values are strings");
         if (p["failOnError"] is { } f && !(f is JsonValue fv && fv.TryGetValue<bool>(out _)))
             yield return new ValidationError($"{path}.failOnError", "must be true or false");
+        if (p["idempotencyKey"] is { } k && !(k is JsonValue kv && (kv.TryGetValue<bool>(out var on) && !on || kv.TryGetValue<string>(out var key) && IsHeaderValue(key))))
+            yield return new ValidationError($"{path}.idempotencyKey", "must be a non-empty string of printable ASCII (at most 255 characters), or false to send none");
         foreach (var e in Parameters.CheckExpressions(p, path)) yield return e;
     }
 
@@ -70,6 +78,11 @@ public sealed class HttpNode : INodeHandler, IDisposable
                 var text = value?.GetValue<string>() ?? "";
                 if (!request.Headers.TryAddWithoutValidation(name, text)) request.Content?.Headers.TryAddWithoutValidation(name, text);
             }
+        }
+        if (IdempotencyKey(p, context) is { } idempotencyKey)
+        {
+            request.Headers.Remove(IdempotencyKeyHeader); // the node's own value wins over one in `headers`
+            request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
         }
 
         HttpResponseMessage response;
@@ -103,6 +116,27 @@ public sealed class HttpNode : INodeHandler, IDisposable
         }
     }
 
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>The key for this node in this execution: stable across attempts and redeliveries (see the class remarks).</summary>
+    private static string? IdempotencyKey(JsonObject p, NodeContext context)
+    {
+        switch (p["idempotencyKey"])
+        {
+            case null:
+                return $"{context.Scope.ExecutionId}:{context.Node.Id}";
+            case JsonValue v when v.TryGetValue<bool>(out var on) && !on:
+                return null;
+            case JsonValue v when v.TryGetValue<string>(out var key) && IsHeaderValue(key):
+                return key;
+            case var other:
+                throw new PermanentNodeException($"idempotencyKey resolved to {other.ToJsonString()}, which is not a usable header value.");
+        }
+    }
+
+    private static bool IsHeaderValue(string value) =>
+        value.Length is > 0 and <= 255 && value.All(c => c is >= ' ' and <= '~');
+
     private string? CheckUrl(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -111,6 +145,10 @@ public sealed class HttpNode : INodeHandler, IDisposable
             return $"host '{uri.IdnHost}' is not in the allowed hosts";
         if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && !_policy.IsAddressAllowed(ip))
             return $"address {ip} is private, loopback or link-local, which is not allowed";
+        // localhost names resolve to loopback by definition (RFC 6761): refuse them before any lookup.
+        if ((uri.IdnHost.Equals("localhost", StringComparison.OrdinalIgnoreCase) || uri.IdnHost.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+            && !_policy.IsAddressAllowed(IPAddress.Loopback))
+            return $"host '{uri.IdnHost}' is loopback, which is not allowed";
         return null;
     }
 

@@ -33,7 +33,12 @@ public sealed record OutboundHttpPolicy
 
     public bool IsAddressAllowed(IPAddress address) => AllowPrivateNetworks || IsPublic(address);
 
-    /// <summary>False for loopback, private, shared (CGNAT), link-local, multicast, unspecified and reserved ranges.</summary>
+    /// <summary>
+    /// False for every range of IANA's special-purpose registries that is not globally reachable: loopback, private,
+    /// shared (CGNAT), link-local, multicast, unspecified, and the documentation, benchmarking and reserved ranges
+    /// (which are never on the internet, so an address in them is somebody's internal network: seen on a sandbox whose
+    /// own interface was 192.0.2.2).
+    /// </summary>
     public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
@@ -42,12 +47,16 @@ public sealed record OutboundHttpPolicy
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
             var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0));
+            return !(b[0] == 0 || b[0] == 10 || b[0] >= 224                   // this network, private, multicast, reserved, broadcast
+                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)                 // 100.64/10 shared (CGNAT)
+                || (b[0] == 169 && b[1] == 254)                               // link-local, the metadata service
+                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)                  // 172.16/12 private
+                || (b[0] == 192 && b[1] == 168)                               // 192.168/16 private
+                || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2)               // 192.0.0/24 protocol assignments, 192.0.2/24 TEST-NET-1
+                || (b[0] == 192 && b[1] == 88 && b[2] == 99)                  // 6to4 relay anycast (deprecated)
+                || (b[0] == 198 && b[1] is 18 or 19)                          // 198.18/15 benchmarking
+                || (b[0] == 198 && b[1] == 51 && b[2] == 100)                 // TEST-NET-2
+                || (b[0] == 203 && b[1] == 0 && b[2] == 113));                // TEST-NET-3
         }
 
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
@@ -56,7 +65,11 @@ public sealed record OutboundHttpPolicy
             // Ranges that carry an IPv4 address inside: check that address instead.
             if (EmbeddedIPv4(b) is { } embedded) return IsPublic(embedded);
             return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal
-                || address.IsIPv6Multicast || (b[0] & 0xFE) == 0xFC);
+                || address.IsIPv6Multicast || (b[0] & 0xFE) == 0xFC                          // ULA fc00::/7
+                || (b[0] == 0x01 && b[1] == 0x00 && b[2..8].All(x => x == 0))                // 100::/64 discard
+                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)            // 2001:db8::/32 documentation
+                || (b[0] == 0x20 && b[1] == 0x01 && b[2] < 0x02)                             // 2001::/23 protocol assignments (Teredo, benchmarking)
+                || (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0));                    // 3fff::/20 documentation
         }
 
         return false;

@@ -12,9 +12,25 @@ public interface IExecutionStore
 
     Task<Execution?> GetAsync(string id, CancellationToken ct);
 
-    /// <summary>Moves a non-terminal execution to running, adds one attempt and records the worker.</summary>
-    /// <returns>The updated execution, or null when it is missing or already terminal.</returns>
-    Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct);
+    /// <summary>
+    /// Moves a queued execution, or a running one whose worker lease ran out before <paramref name="now"/>, to
+    /// running: adds one attempt, records the worker and gives it the lease until <paramref name="leaseUntil"/>.
+    /// Atomic: of two workers holding the same execution, only one starts it. An execution that already used
+    /// <paramref name="maxAttempts"/> starts is not started but answered as exhausted (its lease still counts).
+    /// </summary>
+    Task<StartAttempt> TryStartAsync(string id, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, int maxAttempts, CancellationToken ct);
+
+    /// <summary>
+    /// Extends the leases <paramref name="worker"/> holds on these running executions (its heartbeat). A lease set
+    /// to now releases the execution for another worker at once (a drain that ran out of time).
+    /// </summary>
+    Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct);
+
+    /// <summary>
+    /// Executions that may have lost their queue entry, oldest first: queued before <paramref name="queuedBefore"/>,
+    /// or running with a lease that ran out before <paramref name="now"/>. What the reconciler checks against the queue.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct);
 
     /// <summary>Writes a terminal state only if the stored execution is not terminal yet.</summary>
     /// <returns>True when this call wrote the terminal state.</returns>
@@ -32,6 +48,29 @@ public interface IExecutionStore
 
     /// <summary>Newest first (queuedAt descending).</summary>
     Task<Page<Execution>> ListByWorkflowAsync(string workflowId, PageRequest page, CancellationToken ct);
+}
+
+/// <summary>What <see cref="IExecutionStore.TryStartAsync"/> found.</summary>
+public abstract record StartAttempt
+{
+    /// <summary>This worker holds the execution now (status running, attempts + 1, leased).</summary>
+    public sealed record Started(Execution Execution) : StartAttempt;
+    /// <summary>Not stored (deleted, or never committed) or already terminal: nothing to run.</summary>
+    public sealed record Finished : StartAttempt;
+    /// <summary>Another worker holds a live lease on it: leave this delivery for later.</summary>
+    public sealed record Leased(string Worker, DateTimeOffset Until) : StartAttempt;
+    /// <summary>Used all its attempts without finishing: to be stored as failed.</summary>
+    public sealed record Exhausted(Execution Execution) : StartAttempt;
+}
+
+/// <summary>
+/// Named leases in the durable store, so that one process among many does a singleton job (the reconciler) and a
+/// process that dies hands it over when its lease runs out.
+/// </summary>
+public interface ILeaseStore
+{
+    /// <summary>Takes or renews the lease if it is free, expired or already <paramref name="holder"/>'s.</summary>
+    Task<bool> TryAcquireAsync(string name, string holder, DateTimeOffset now, DateTimeOffset until, CancellationToken ct);
 }
 
 /// <summary>Reachability check for readiness probes.</summary>

@@ -19,28 +19,32 @@ public sealed class ExecutionRunner(
     TimeProvider time,
     ILogger<ExecutionRunner> logger)
 {
-    /// <param name="maxAttempts">Starts allowed before the execution is given up (crash loops, store outages).</param>
+    /// <param name="policy">Attempts allowed and how long a start leases the execution to this worker.</param>
     /// <param name="shutdown">Canceled when this worker stops: the execution is left for another worker to reclaim.</param>
-    public async Task<RunOutcome> RunAsync(string executionId, string worker, int maxAttempts, CancellationToken shutdown)
+    public async Task<RunOutcome> RunAsync(string executionId, string worker, RunPolicy policy, CancellationToken shutdown)
     {
-        var execution = await executions.GetAsync(executionId, shutdown);
-        if (execution is null)
+        var now = time.GetUtcNow();
+        var attempt = await executions.TryStartAsync(executionId, worker, now, now + policy.Lease, policy.MaxAttempts, shutdown);
+        Execution started;
+        switch (attempt)
         {
-            logger.LogWarning("Execution {ExecutionId} was delivered but is not stored; acknowledging it", executionId);
-            return RunOutcome.Missing;
+            case StartAttempt.Started s:
+                started = s.Execution;
+                break;
+            case StartAttempt.Leased leased:
+                // A second delivery of an execution another worker is running (a reconciler re-enqueue that raced a
+                // slow worker): leave it; once the other worker finishes, a later delivery only acknowledges it.
+                logger.LogInformation("Execution {ExecutionId} is leased to {Worker} until {Until}; leaving this delivery", executionId, leased.Worker, leased.Until);
+                return RunOutcome.Leased;
+            case StartAttempt.Exhausted exhausted:
+                var execution = exhausted.Execution;
+                var reason = $"Gave up after {execution.Attempts} attempt(s): the worker running it stopped or failed before it finished (limit {policy.MaxAttempts}).";
+                await CompleteAsync(execution, new EngineResult(ExecutionStatus.Failed, null, execution.Nodes, new ExecutionError(reason)), worker);
+                logger.LogError("Execution {ExecutionId} dead-lettered after {Attempts} attempts", executionId, execution.Attempts);
+                return RunOutcome.DeadLettered;
+            default:
+                return RunOutcome.AlreadyTerminal; // missing or terminal: nothing to run, only acknowledge
         }
-        if (execution.Status.IsTerminal()) return RunOutcome.AlreadyTerminal;
-
-        if (execution.Attempts >= maxAttempts)
-        {
-            var reason = $"Gave up after {execution.Attempts} attempt(s): the worker running it stopped or failed before it finished (limit {maxAttempts}).";
-            await CompleteAsync(execution, new EngineResult(ExecutionStatus.Failed, null, execution.Nodes, new ExecutionError(reason)), worker);
-            logger.LogError("Execution {ExecutionId} dead-lettered after {Attempts} attempts", executionId, execution.Attempts);
-            return RunOutcome.DeadLettered;
-        }
-
-        var started = await executions.TryStartAsync(executionId, worker, time.GetUtcNow(), shutdown);
-        if (started is null) return RunOutcome.AlreadyTerminal;
 
         var workflow = await workflows.GetAsync(started.WorkflowId, shutdown);
         if (workflow is null)
@@ -60,6 +64,7 @@ public sealed class ExecutionRunner(
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
             logger.LogWarning("Execution {ExecutionId} interrupted by shutdown; it stays pending for another worker", executionId);
+            await ReleaseLeaseAsync(executionId, worker);
             return RunOutcome.Interrupted;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -80,6 +85,19 @@ public sealed class ExecutionRunner(
 
         await CompleteAsync(started, result, worker);
         return RunOutcome.Completed;
+    }
+
+    /// <summary>Best effort: the lease would run out by itself; releasing it lets another worker start at once.</summary>
+    private async Task ReleaseLeaseAsync(string executionId, string worker)
+    {
+        try
+        {
+            await executions.RenewLeasesAsync(worker, [executionId], time.GetUtcNow(), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not release the lease on {ExecutionId}; it runs out by itself", executionId);
+        }
     }
 
     private async Task CompleteAsync(Execution execution, EngineResult result, string worker)
@@ -119,6 +137,10 @@ public sealed class ExecutionRunner(
     }
 }
 
+/// <summary>How a worker runs executions: the attempt limit, and the lease a start takes (renewed by the worker's heartbeat).</summary>
+/// <param name="Lease">Zero where one process owns every execution (in-process mode): a restart may start them at once.</param>
+public sealed record RunPolicy(int MaxAttempts, TimeSpan Lease);
+
 public enum RunOutcome
 {
     /// <summary>Ran and a terminal state is stored: acknowledge.</summary>
@@ -131,4 +153,6 @@ public enum RunOutcome
     DeadLettered,
     /// <summary>Stopped by shutdown: do not acknowledge, another worker reclaims it.</summary>
     Interrupted,
+    /// <summary>Another worker holds a live lease on it: do not acknowledge; a later delivery settles it.</summary>
+    Leased,
 }

@@ -16,6 +16,7 @@ public sealed class ExceptionMapping(IProblemDetailsService problems, ILogger<Ex
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             DuplicateIdException => (409, "Already exists"),
             UnstorableItemException => (422, "Cannot be stored"),
+            Resilience.DependencyUnavailableException => (503, "A dependency is unavailable"),
             // Outages, timeouts and failovers (READONLY, LOADING, not primary): transient, so the client should retry.
             StackExchange.Redis.RedisException or TimeoutException
                 or MongoDB.Driver.MongoConnectionException or MongoDB.Driver.MongoNotPrimaryException
@@ -28,10 +29,21 @@ public sealed class ExceptionMapping(IProblemDetailsService problems, ILogger<Ex
         string detail;
         if (status == 503)
         {
-            // The exception text names internal hosts; it goes to the log, not to the client.
-            logger.LogWarning(exception, "Dependency unavailable while serving {Path}", context.Request.Path);
-            context.Response.Headers.RetryAfter = "5";
-            detail = "The queue or the store did not answer. Nothing was changed; retry after 5 s.";
+            // The exception text names internal hosts; it goes to the log, not to the client. An open circuit is
+            // expected while a dependency is down: logged once by the breaker, not once per request.
+            var retryAfter = 5;
+            if (exception is Resilience.DependencyUnavailableException unavailable)
+            {
+                retryAfter = Math.Max(1, (int)Math.Ceiling(unavailable.RetryAfter.TotalSeconds));
+                if (unavailable.InnerException is not Polly.CircuitBreaker.BrokenCircuitException)
+                    logger.LogWarning(exception, "Dependency unavailable while serving {Path}", context.Request.Path);
+            }
+            else
+            {
+                logger.LogWarning(exception, "Dependency unavailable while serving {Path}", context.Request.Path);
+            }
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            detail = $"The queue or the store did not answer. Nothing was changed; retry after {retryAfter} s.";
         }
         else
         {

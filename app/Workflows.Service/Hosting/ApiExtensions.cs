@@ -15,7 +15,11 @@ public static class ApiExtensions
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section))
             .Validate(o => o.MaxRequestBodyBytes is >= 1024 and <= 64 * 1024 * 1024, "Api:MaxRequestBodyBytes must be from 1024 to 67108864")
             .ValidateOnStart();
-        var maxBody = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxRequestBodyBytes ?? new ApiOptions().MaxRequestBodyBytes;
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        if (api.RateLimit.PermitsPerSecond is < 1 or > 1_000_000 || api.RateLimit.Burst < 1 || api.RateLimit.Burst > 10_000_000)
+            throw new InvalidOperationException("Api:RateLimit:PermitsPerSecond must be from 1 to 1000000 and Api:RateLimit:Burst from 1 to 10000000");
+        services.AddPerKeyRateLimit(api.RateLimit);
+        var maxBody = api.MaxRequestBodyBytes;
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = maxBody);
 
         services.Configure<JsonOptions>(o =>

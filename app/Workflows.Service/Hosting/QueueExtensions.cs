@@ -8,6 +8,7 @@ using Workflows.Service.Options;
 using Workflows.Service.Queue;
 using Workflows.Service.Queue.InProcess;
 using Workflows.Service.Queue.Redis;
+using Workflows.Service.Resilience;
 
 namespace Workflows.Service.Hosting;
 
@@ -66,14 +67,35 @@ public static class QueueExtensions
         var redisConfig = RedisConnection.Configure(redis);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfig));
         services.AddHostedService<RedisWarmup>();
+        // The queue Redis's circuit breaker: execute answers 503 at once while Redis fails, readiness reports it.
+        var guardOptions = Guards.Options(config, Guards.Redis, defaultTimeoutMilliseconds: 1000);
+        services.AddKeyedSingleton(Guards.Redis, (sp, _) =>
+            new DependencyGuard(Guards.Redis, guardOptions, Guards.IsTransientRedis, sp.GetRequiredService<ILogger<DependencyGuard>>()));
         services.AddSingleton<RedisStreamQueue>();
-        services.AddSingleton<IExecutionQueue>(sp => sp.GetRequiredService<RedisStreamQueue>());
-        services.AddSingleton<ICancellationBroadcaster>(sp => sp.GetRequiredService<RedisStreamQueue>());
+        services.AddSingleton(sp => new GuardedExecutionQueue(sp.GetRequiredService<RedisStreamQueue>(), sp.GetRequiredService<RedisStreamQueue>(),
+            sp.GetRequiredKeyedService<DependencyGuard>(Guards.Redis)));
+        services.AddSingleton<IExecutionQueue>(sp => sp.GetRequiredService<GuardedExecutionQueue>());
+        services.AddSingleton<ICancellationBroadcaster>(sp => sp.GetRequiredService<GuardedExecutionQueue>());
         if (service.RunsWorker) services.AddHostedService<RedisStreamWorker>();
+        services.AddExecutionReconciler(config);
         services.AddHealthChecks().Add(new HealthCheckRegistration("redis",
-            sp => new DelegateHealthCheck(ct => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync()),
+            sp => new GuardedHealthCheck(sp.GetRequiredKeyedService<DependencyGuard>(Guards.Redis), _ => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync()),
             HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         return builder;
+    }
+}
+
+/// <summary>The reconciler (section <c>Reconciler</c>), in every queue-mode process; a store lease elects one.</summary>
+internal static class ReconcilerRegistration
+{
+    public static IServiceCollection AddExecutionReconciler(this IServiceCollection services, IConfiguration config)
+    {
+        var options = config.GetSection(ReconcilerOptions.Section).Get<ReconcilerOptions>() ?? new ReconcilerOptions();
+        if (options.Problem() is { } problem) throw new InvalidOperationException(problem);
+        services.AddOptions<ReconcilerOptions>().Bind(config.GetSection(ReconcilerOptions.Section));
+        services.AddSingleton<ExecutionReconciler>();
+        if (options.Enabled) services.AddHostedService(sp => sp.GetRequiredService<ExecutionReconciler>());
+        return services;
     }
 }
 
@@ -84,6 +106,11 @@ public static class RedisConnection
     {
         var config = ConfigurationOptions.Parse(options.ConnectionString!);
         config.AbortOnConnectFail = false; // start even while Redis is away; readiness reports it
+        // While disconnected, fail commands at once instead of holding them for the 5 s timeout: callers (the
+        // circuit breaker, the worker's retry loop) decide what to do, and no request hangs on a dead connection.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        // Reconnect every second rather than with the default exponential backoff: Redis back means queue back.
+        config.ReconnectRetryPolicy = new LinearRetry(1000);
         if (!string.IsNullOrWhiteSpace(options.PasswordFile))
         {
             if (!File.Exists(options.PasswordFile))

@@ -4,6 +4,7 @@ using Workflows.Core.Ports;
 using Workflows.Service.Api;
 using Workflows.Service.Metrics;
 using Workflows.Service.Options;
+using Workflows.Service.Resilience;
 using Workflows.Service.Storage;
 using Workflows.Service.Storage.Mongo;
 using Workflows.Service.Storage.Sqlite;
@@ -20,32 +21,46 @@ public static class StorageExtensions
         if (options.Provider == StorageProvider.MongoDb && Validate(options.MongoDb) is { } problem)
             throw new InvalidOperationException(problem);
 
+        // The store's circuit breaker: requests answer 503 at once while the store fails, readiness reports it.
+        var guardOptions = Guards.Options(builder.Configuration, Guards.Store, defaultTimeoutMilliseconds: 5000);
+        services.AddKeyedSingleton(Guards.Store, (sp, _) =>
+            new DependencyGuard(Guards.Store, guardOptions, Guards.IsTransientStore, sp.GetRequiredService<ILogger<DependencyGuard>>()));
+
         switch (options.Provider)
         {
             case StorageProvider.Sqlite:
                 var path = Path.Combine(Path.GetFullPath(options.DataDirectory, builder.Environment.ContentRootPath), "workflows.db");
                 services.AddSingleton(new SqliteStore(path));
-                services.AddSingleton<IWorkflowStore>(sp => new MeasuredWorkflowStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<BottleneckDetector>()));
-                services.AddSingleton<IExecutionStore>(sp => new MeasuredExecutionStore(sp.GetRequiredService<SqliteStore>(), sp.GetRequiredService<BottleneckDetector>()));
-                services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<SqliteStore>());
-                services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<SqliteStore>());
+                AddStore<SqliteStore>(services);
                 break;
             case StorageProvider.MongoDb:
                 var settings = MongoClientSettingsFactory.Create(options.MongoDb); // fails fast, naming the bad key
                 services.AddSingleton<IMongoClient>(new MongoClient(settings));
                 services.AddSingleton(sp => new MongoStore(sp.GetRequiredService<IMongoClient>(), options.MongoDb.Database));
-                services.AddSingleton<IWorkflowStore>(sp => new MeasuredWorkflowStore(sp.GetRequiredService<MongoStore>(), sp.GetRequiredService<BottleneckDetector>()));
-                services.AddSingleton<IExecutionStore>(sp => new MeasuredExecutionStore(sp.GetRequiredService<MongoStore>(), sp.GetRequiredService<BottleneckDetector>()));
-                services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<MongoStore>());
-                services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<MongoStore>());
+                AddStore<MongoStore>(services);
                 break;
         }
 
         services.AddHostedService<StoreInitializerService>();
         services.AddHealthChecks().Add(new HealthCheckRegistration("store",
-            sp => new DelegateHealthCheck(ct => sp.GetRequiredService<IStoreHealth>().PingAsync(ct)), HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag],
-            TimeSpan.FromSeconds(5)));
+            sp => new GuardedHealthCheck(sp.GetRequiredKeyedService<DependencyGuard>(Guards.Store), ct => sp.GetRequiredService<IStoreHealth>().PingAsync(ct)),
+            HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         return builder;
+    }
+
+    /// <summary>The ports over one store: measured by the bottleneck detector, behind the store's circuit breaker.</summary>
+    private static void AddStore<TStore>(IServiceCollection services)
+        where TStore : class, IWorkflowStore, IExecutionStore, ILeaseStore, IStoreHealth, IStoreInitializer
+    {
+        services.AddSingleton<IWorkflowStore>(sp => new GuardedWorkflowStore(
+            new MeasuredWorkflowStore(sp.GetRequiredService<TStore>(), sp.GetRequiredService<BottleneckDetector>()),
+            sp.GetRequiredKeyedService<DependencyGuard>(Guards.Store)));
+        services.AddSingleton<IExecutionStore>(sp => new GuardedExecutionStore(
+            new MeasuredExecutionStore(sp.GetRequiredService<TStore>(), sp.GetRequiredService<BottleneckDetector>()),
+            sp.GetRequiredKeyedService<DependencyGuard>(Guards.Store)));
+        services.AddSingleton<ILeaseStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IStoreHealth>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<TStore>());
     }
 
     private static string? Validate(MongoOptions o) =>
@@ -63,23 +78,5 @@ public static class StorageExtensions
     {
         public Task StartAsync(CancellationToken ct) => initializer.InitializeAsync(ct);
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
-    }
-}
-
-/// <summary>A health check that is healthy when the delegate completes.</summary>
-internal sealed class DelegateHealthCheck(Func<CancellationToken, Task> probe) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
-    {
-        try
-        {
-            await probe(ct);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e)
-        {
-            // The health-check publisher logs the exception; the anonymous endpoint shows only the status.
-            return HealthCheckResult.Unhealthy(context.Registration.Name + " unreachable", e);
-        }
     }
 }

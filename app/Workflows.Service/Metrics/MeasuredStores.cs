@@ -23,8 +23,12 @@ public sealed class MeasuredExecutionStore(IExecutionStore inner, BottleneckDete
 
     public Task InsertAsync(Execution execution, CancellationToken ct) => detector.MeasureAsync(C, "executions.insert", () => inner.InsertAsync(execution, ct));
     public Task<Execution?> GetAsync(string id, CancellationToken ct) => detector.MeasureAsync(C, "executions.get", () => inner.GetAsync(id, ct));
-    public Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct) =>
-        detector.MeasureAsync(C, "executions.start", () => inner.TryStartAsync(id, worker, now, ct));
+    public Task<StartAttempt> TryStartAsync(string id, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, int maxAttempts, CancellationToken ct) =>
+        detector.MeasureAsync(C, "executions.start", () => inner.TryStartAsync(id, worker, now, leaseUntil, maxAttempts, ct));
+    public Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct) =>
+        detector.MeasureAsync(C, "executions.renew", () => inner.RenewLeasesAsync(worker, ids, leaseUntil, ct));
+    public Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct) =>
+        detector.MeasureAsync(C, "executions.recoverable", () => inner.ListRecoverableAsync(queuedBefore, now, limit, ct));
     public Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct) => detector.MeasureAsync(C, "executions.complete", () => inner.TryCompleteAsync(terminal, ct));
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) => detector.MeasureAsync(C, "executions.cancel", () => inner.TryCancelAsync(id, now, ct));
     public Task<bool> DeleteAsync(string id, CancellationToken ct) => detector.MeasureAsync(C, "executions.delete", () => inner.DeleteAsync(id, ct));

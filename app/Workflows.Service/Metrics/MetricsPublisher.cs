@@ -79,8 +79,9 @@ public sealed class MetricsPublisher(
     }
 }
 
-/// <summary>Counts terminal executions for WorkflowExecutions.</summary>
+/// <summary>Counts terminal executions for WorkflowExecutions and re-enqueued ones for RecoveredExecutions.</summary>
 public sealed class RecordingExecutionObserver(SignalRecorder recorder) : IExecutionObserver
 {
     public void Finished(ExecutionStatus status) => recorder.RecordExecutionFinished(status.ToWire());
+    public void Recovered(int count) => recorder.RecordRecovered(count);
 }

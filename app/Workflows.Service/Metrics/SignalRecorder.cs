@@ -37,6 +37,11 @@ public sealed class SignalRecorder
         }
     }
 
+    public void RecordRecovered(int count)
+    {
+        lock (_gate) _current.Recovered += count;
+    }
+
     public void RecordDroppedBatch()
     {
         lock (_gate) _current.Dropped++;
@@ -71,6 +76,7 @@ public sealed class SignalRecorder
         public Dictionary<string, long> Executions { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, long> Slow { get; } = new(StringComparer.Ordinal);
         public long Dropped { get; internal set; }
+        public long Recovered { get; internal set; }
         public long CacheHits { get; internal set; }
         public long CacheMisses { get; internal set; }
 
@@ -111,6 +117,7 @@ public sealed class SignalRecorder
             data.Add(new MetricDatum(Signals.CacheHits.Name, Signals.CacheHits.UnitName, env) { Value = CacheHits });
             data.Add(new MetricDatum(Signals.CacheMisses.Name, Signals.CacheMisses.UnitName, env) { Value = CacheMisses });
             data.Add(new MetricDatum(Signals.MetricsDropped.Name, Signals.MetricsDropped.UnitName, env) { Value = Dropped });
+            data.Add(new MetricDatum(Signals.RecoveredExecutions.Name, Signals.RecoveredExecutions.UnitName, env) { Value = Recovered });
             return data;
         }
     }

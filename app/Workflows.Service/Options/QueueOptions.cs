@@ -19,6 +19,12 @@ public sealed class QueueOptions
     /// Live workers refresh their entries at a third of this, so long runs are not stolen.</summary>
     public int ClaimIdleSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The lease a worker's start takes in the store, renewed with every heartbeat (a third of the idle time): two
+    /// heartbeats long, so it lapses before the stream entry may be reclaimed and a reclaim is never refused.
+    /// </summary>
+    public TimeSpan WorkerLease => TimeSpan.FromSeconds(ClaimIdleSeconds * 2.0 / 3);
+
     /// <summary>Fallback poll when no wake-up notification arrives.</summary>
     public int PollIntervalMilliseconds { get; set; } = 1000;
 

@@ -117,11 +117,14 @@ public sealed class ObservabilityConstruct : Construct
         var cacheHits = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.CacheHits, env);
         var cacheMisses = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.CacheMisses, env);
         var dropped = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.MetricsDropped, env);
+        var recovered = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.RecoveredExecutions, env);
 
         // A backlog beyond what the largest worker fleet targets (maxReplicas × per-pod target) for 15 minutes.
         var saturated = settings.Workers.MaxReplicas * settings.Workers.QueueLengthPerPod;
         Add("QueueBacklog", queueLength, saturated, 15, $"QueueLength above {saturated} (workers at maximum) for 15 minutes");
         Add("FailedExecutions", executionsBy["failed"].With(new MetricOptions { Period = five }), 10, 1, "More than 10 executions failed in 5 minutes");
+        // Nothing is lost (the reconciler re-enqueued them), but the queue Redis lost data: a node was replaced or failed over.
+        Add("ExecutionsRecovered", recovered, 0, 1, "The reconciler re-enqueued accepted executions the queue had lost (Redis restarted empty or failed over)");
 
         QueueLength = queueLength;
 
@@ -149,7 +152,8 @@ public sealed class ObservabilityConstruct : Construct
             new GraphWidget(new GraphWidgetProps { Title = "Slow operations by component", Left = slowBy, Width = 6, Height = 6 }));
         Dashboard.AddWidgets(
             new GraphWidget(new GraphWidgetProps { Title = "Workflow cache hits / misses", Left = [cacheHits, cacheMisses], Width = 12, Height = 6 }),
-            Graph("Metric batches dropped", dropped));
+            Graph("Metric batches dropped", dropped),
+            Graph("Executions recovered by the reconciler", recovered));
         Dashboard.AddWidgets(new AlarmStatusWidget(new AlarmStatusWidgetProps { Alarms = Alarms.ToArray(), Title = "Alarms", Width = 24 }));
     }
 

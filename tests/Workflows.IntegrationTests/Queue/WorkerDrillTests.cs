@@ -1,5 +1,6 @@
 using Workflows.Core.Domain;
 using Workflows.IntegrationTests.Infrastructure;
+using Workflows.Harness;
 
 namespace Workflows.IntegrationTests.Queue;
 

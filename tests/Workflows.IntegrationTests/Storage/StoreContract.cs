@@ -102,6 +102,8 @@ public abstract class StoreContract
         Assert.False(second.HasMore);
     }
 
+    private static Execution Started(StartAttempt attempt) => Assert.IsType<StartAttempt.Started>(attempt).Execution;
+
     [Fact]
     public async Task Starting_counts_attempts_and_stops_at_a_terminal_state()
     {
@@ -111,15 +113,93 @@ public abstract class StoreContract
         Assert.Equal(Json(execution), Json(await executions.GetAsync(execution.Id, Ct)));
 
         var now = Ms(DateTimeOffset.UtcNow);
-        var first = await executions.TryStartAsync(execution.Id, "w1", now, Ct);
-        Assert.Equal((ExecutionStatus.Running, 1, "w1"), (first!.Status, first.Attempts, first.Worker));
-        var second = await executions.TryStartAsync(execution.Id, "w2", now, Ct);
-        Assert.Equal(2, second!.Attempts);
+        var first = Started(await executions.TryStartAsync(execution.Id, "w1", now, now, 3, Ct)); // a lease that ends at once
+        Assert.Equal((ExecutionStatus.Running, 1, "w1"), (first.Status, first.Attempts, first.Worker));
+        var second = Started(await executions.TryStartAsync(execution.Id, "w2", now.AddMilliseconds(1), now.AddMinutes(1), 3, Ct));
+        Assert.Equal(2, second.Attempts);
 
         Assert.True(await executions.TryCompleteAsync(second with { Status = ExecutionStatus.Succeeded, FinishedAt = now }, Ct));
-        Assert.Null(await executions.TryStartAsync(execution.Id, "w3", now, Ct));
-        Assert.Null(await executions.TryStartAsync("ex_missing", "w3", now, Ct));
+        Assert.IsType<StartAttempt.Finished>(await executions.TryStartAsync(execution.Id, "w3", now, now, 3, Ct));
+        Assert.IsType<StartAttempt.Finished>(await executions.TryStartAsync("ex_missing", "w3", now, now, 3, Ct));
         Assert.Equal(ExecutionStatus.Succeeded, (await executions.GetAsync(execution.Id, Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task A_live_lease_keeps_other_workers_out_until_it_lapses_or_is_released()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var execution = TestData.Execution("wf_1");
+        await executions.InsertAsync(execution, Ct);
+        var t0 = Ms(DateTimeOffset.UtcNow);
+
+        Started(await executions.TryStartAsync(execution.Id, "w1", t0, t0.AddSeconds(40), 3, Ct));
+        var refused = Assert.IsType<StartAttempt.Leased>(await executions.TryStartAsync(execution.Id, "w2", t0.AddSeconds(10), t0.AddSeconds(50), 3, Ct));
+        Assert.Equal(("w1", t0.AddSeconds(40)), (refused.Worker, refused.Until));
+
+        // The heartbeat moves the lease on; another worker's renewal changes nothing.
+        await executions.RenewLeasesAsync("w1", [execution.Id], t0.AddSeconds(70), Ct);
+        await executions.RenewLeasesAsync("w2", [execution.Id], t0.AddSeconds(500), Ct);
+        Assert.IsType<StartAttempt.Leased>(await executions.TryStartAsync(execution.Id, "w2", t0.AddSeconds(60), t0.AddSeconds(100), 3, Ct));
+        Assert.Equal(1, (await executions.GetAsync(execution.Id, Ct))!.Attempts);
+
+        // Lapsed: the next worker takes it over as a new attempt.
+        var takeover = Started(await executions.TryStartAsync(execution.Id, "w2", t0.AddSeconds(71), t0.AddSeconds(111), 3, Ct));
+        Assert.Equal((2, "w2"), (takeover.Attempts, takeover.Worker));
+
+        // Released (a drain that ran out of time): free at once.
+        await executions.RenewLeasesAsync("w2", [execution.Id], t0.AddSeconds(72), Ct);
+        Assert.Equal(3, Started(await executions.TryStartAsync(execution.Id, "w3", t0.AddSeconds(73), t0.AddSeconds(113), 5, Ct)).Attempts);
+    }
+
+    [Fact]
+    public async Task Starting_past_the_attempt_limit_is_answered_as_exhausted_unless_leased()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var execution = TestData.Execution("wf_1");
+        await executions.InsertAsync(execution, Ct);
+        var t0 = Ms(DateTimeOffset.UtcNow);
+        Started(await executions.TryStartAsync(execution.Id, "w1", t0, t0.AddSeconds(40), 1, Ct));
+
+        // Its last attempt is still running on w1: a second delivery must not fail it.
+        Assert.IsType<StartAttempt.Leased>(await executions.TryStartAsync(execution.Id, "w2", t0.AddSeconds(1), t0.AddSeconds(41), 1, Ct));
+        var exhausted = Assert.IsType<StartAttempt.Exhausted>(await executions.TryStartAsync(execution.Id, "w2", t0.AddSeconds(41), t0.AddSeconds(81), 1, Ct));
+        Assert.Equal((ExecutionStatus.Running, 1), (exhausted.Execution.Status, exhausted.Execution.Attempts));
+    }
+
+    [Fact]
+    public async Task Recoverable_executions_are_old_queued_ones_and_running_ones_with_a_lapsed_lease()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var now = Ms(DateTimeOffset.UtcNow);
+        var oldQueued = TestData.Execution("wf_1", now.AddMinutes(-5));
+        var youngQueued = TestData.Execution("wf_1", now.AddSeconds(-2));
+        var liveRunning = TestData.Execution("wf_1", now.AddMinutes(-4));
+        var lapsedRunning = TestData.Execution("wf_1", now.AddMinutes(-3));
+        var finished = TestData.Execution("wf_1", now.AddMinutes(-6));
+        foreach (var e in new[] { oldQueued, youngQueued, liveRunning, lapsedRunning, finished }) await executions.InsertAsync(e, Ct);
+        Started(await executions.TryStartAsync(liveRunning.Id, "w1", now.AddMinutes(-1), now.AddSeconds(30), 3, Ct));
+        Started(await executions.TryStartAsync(lapsedRunning.Id, "w2", now.AddMinutes(-2), now.AddSeconds(-1), 3, Ct));
+        await executions.TryCompleteAsync(finished with { Status = ExecutionStatus.Succeeded }, Ct);
+
+        var recoverable = await executions.ListRecoverableAsync(now.AddSeconds(-10), now, 100, Ct);
+        Assert.Equal([oldQueued.Id, lapsedRunning.Id], recoverable); // oldest first
+        Assert.Equal([oldQueued.Id], await executions.ListRecoverableAsync(now.AddSeconds(-10), now, 1, Ct));
+    }
+
+    [Fact]
+    public async Task A_named_lease_has_one_holder_until_it_expires()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var leases = Assert.IsAssignableFrom<ILeaseStore>(executions); // one object per store implements both ports
+        var t0 = Ms(DateTimeOffset.UtcNow);
+
+        Assert.True(await leases.TryAcquireAsync("job", "a", t0, t0.AddSeconds(30), Ct));
+        Assert.False(await leases.TryAcquireAsync("job", "b", t0.AddSeconds(1), t0.AddSeconds(31), Ct));
+        Assert.True(await leases.TryAcquireAsync("job", "a", t0.AddSeconds(10), t0.AddSeconds(40), Ct)); // renewal
+        Assert.True(await leases.TryAcquireAsync("other", "b", t0.AddSeconds(10), t0.AddSeconds(40), Ct));
+        Assert.False(await leases.TryAcquireAsync("job", "b", t0.AddSeconds(39), t0.AddSeconds(69), Ct));
+        Assert.True(await leases.TryAcquireAsync("job", "b", t0.AddSeconds(41), t0.AddSeconds(71), Ct)); // expired: handed over
+        Assert.False(await leases.TryAcquireAsync("job", "a", t0.AddSeconds(42), t0.AddSeconds(72), Ct));
     }
 
     [Fact]
@@ -147,7 +227,7 @@ public abstract class StoreContract
         var items = Enumerable.Range(0, 5).Select(i => TestData.Execution("wf_a", t0.AddSeconds(i))).ToList();
         foreach (var e in items) await executions.InsertAsync(e, Ct);
         await executions.InsertAsync(TestData.Execution("wf_other", t0), Ct);
-        await executions.TryStartAsync(items[1].Id, "w", t0, Ct);
+        await executions.TryStartAsync(items[1].Id, "w", t0, t0, 3, Ct);
         await executions.TryCompleteAsync(items[0] with { Status = ExecutionStatus.Failed }, Ct);
 
         var page = await executions.ListByWorkflowAsync("wf_a", new PageRequest(3, 0), Ct);

@@ -53,11 +53,46 @@ public class HttpNodeTests
         var literal = await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, $$"""{"url": "{{server.Url}}/json"}"""));
         Assert.Contains("127.0.0.1", literal.Message);
 
-        // A name that resolves to loopback is caught at connect time (DNS rebinding, metadata endpoints).
+        // localhost names are loopback by definition: refused before any lookup.
         var port = new Uri(server.Url).Port;
-        var named = await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, $$"""{"url": "http://localhost:{{port}}/json"}"""));
+        var local = await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, $$"""{"url": "http://localhost:{{port}}/json"}"""));
+        Assert.Contains("is loopback", local.Message);
+
+        // Any other name that resolves to such addresses is caught at connect time (DNS rebinding, metadata endpoints):
+        // this machine's own name resolves to loopback or a private address wherever these tests run.
+        var host = System.Net.Dns.GetHostName();
+        var addresses = await System.Net.Dns.GetHostAddressesAsync(host, Ct);
+        Assert.SkipWhen(addresses.Any(new OutboundHttpPolicy().IsAddressAllowed), $"this machine's name {host} resolves to a public address");
+        var named = await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, $$"""{"url": "http://{{host}}:{{port}}/json"}"""));
         Assert.Contains("resolves only to private, loopback or link-local", named.Message);
         Assert.Equal(0, server.Calls);
+    }
+
+    [Fact]
+    public async Task Every_request_carries_an_idempotency_key_stable_per_execution_and_node()
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        using var node = new HttpNode(LoopbackAllowed);
+        async Task<string> KeySent(string extra) =>
+            (await Run(node, $$"""{"url": "{{server.Url}}/echo", "method": "POST"{{extra}}}""", """{"order": 7}""")).Data!["body"]!["idempotencyKey"]!.GetValue<string>();
+
+        Assert.Equal("ex:h", await KeySent(""));              // {executionId}:{nodeId}, the same on every attempt
+        Assert.Equal("ex:h", await KeySent(""));
+        Assert.Equal("order-7", await KeySent(", \"idempotencyKey\": \"order-{{ $json.order }}\""));
+        Assert.Equal("ex:h", await KeySent(""", "headers": {"Idempotency-Key": "from-headers"}""")); // the node's key wins
+        Assert.Equal("", await KeySent(""", "idempotencyKey": false"""));
+    }
+
+    [Theory]
+    [InlineData("""{"url": "http://x.example/", "idempotencyKey": ""}""")]
+    [InlineData("""{"url": "http://x.example/", "idempotencyKey": true}""")]
+    [InlineData("""{"url": "http://x.example/", "idempotencyKey": "line\nbreak"}""")]
+    [InlineData("""{"url": "http://x.example/", "idempotencyKey": 5}""")]
+    public void A_bad_idempotency_key_is_refused_at_save_time_naming_the_field(string parameters)
+    {
+        using var node = new HttpNode(new OutboundHttpPolicy());
+        var errors = node.Validate(JsonNode.Parse(parameters)!.AsObject(), "nodes[0].parameters").ToList();
+        Assert.Contains(errors, e => e.Field == "nodes[0].parameters.idempotencyKey");
     }
 
     [Fact]

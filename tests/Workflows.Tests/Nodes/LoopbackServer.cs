@@ -27,7 +27,11 @@ internal sealed class LoopbackServer : IAsyncDisposable
         app.MapPost("/echo", async (HttpRequest r) =>
         {
             using var reader = new StreamReader(r.Body);
-            return Results.Json(new { method = r.Method, header = r.Headers["X-Trace"].ToString(), body = await reader.ReadToEndAsync() });
+            return Results.Json(new
+            {
+                method = r.Method, header = r.Headers["X-Trace"].ToString(), idempotencyKey = r.Headers["Idempotency-Key"].ToString(),
+                body = await reader.ReadToEndAsync(),
+            });
         });
         app.MapGet("/text", () => Results.Text("plain text", "text/plain"));
         app.MapGet("/missing", () => Results.NotFound());

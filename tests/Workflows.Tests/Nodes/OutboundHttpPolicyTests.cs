@@ -10,6 +10,8 @@ public class OutboundHttpPolicyTests
     [InlineData("192.168.1.1")] [InlineData("169.254.169.254")] [InlineData("100.64.0.1")] [InlineData("0.0.0.0")]
     [InlineData("224.0.0.1")] [InlineData("::1")] [InlineData("fe80::1")] [InlineData("fd00::1")] [InlineData("::ffff:10.0.0.1")]
     [InlineData("64:ff9b::a9fe:a9fe")] [InlineData("::7f00:1")] [InlineData("2002:a00:1::")] // NAT64, IPv4-compatible, 6to4 wrapping private IPv4
+    [InlineData("192.0.2.2")] [InlineData("198.51.100.7")] [InlineData("203.0.113.9")] [InlineData("198.18.0.1")] [InlineData("240.0.0.1")] // documentation, benchmarking, reserved
+    [InlineData("2001:db8::1")] [InlineData("2001::1")] [InlineData("100::1")] [InlineData("3fff::1")] // documentation, Teredo, discard
     public void Private_and_special_addresses_are_not_public(string address) =>
         Assert.False(OutboundHttpPolicy.IsPublic(IPAddress.Parse(address)));
 

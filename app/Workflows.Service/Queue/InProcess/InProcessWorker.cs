@@ -53,7 +53,9 @@ public sealed class InProcessWorker(
     {
         try
         {
-            var outcome = await runner.RunAsync(id, identity.Name, maxAttempts, ct);
+            // No lease: this process is the only one running executions, and after a restart it must start at once
+            // what the previous process left running.
+            var outcome = await runner.RunAsync(id, identity.Name, new RunPolicy(maxAttempts, TimeSpan.Zero), ct);
             if (outcome == RunOutcome.DeadLettered) logger.LogError("Execution {ExecutionId} failed past its attempt limit", id);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Workflows.Core.Ports;
 using Workflows.Core.Runtime;
 using Workflows.Service.Options;
 
@@ -22,6 +24,7 @@ namespace Workflows.Service.Queue.Redis;
 public sealed class RedisStreamWorker(
     IConnectionMultiplexer redis,
     ExecutionRunner runner,
+    IExecutionStore executions,
     RunningExecutions running,
     WorkerIdentity identity,
     IOptions<QueueOptions> queueOptions,
@@ -34,6 +37,8 @@ public sealed class RedisStreamWorker(
 
     private readonly QueueOptions _o = queueOptions.Value;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    /// <summary>Stream entry id → execution id, for the executions running here (their store leases are renewed).</summary>
+    private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
     private RedisValue _claimCursor = "0-0";
     private volatile bool _stopping;
 
@@ -126,13 +131,16 @@ public sealed class RedisStreamWorker(
 
     private async Task ProcessAsync(IDatabase db, RedisValue entryId, string executionId, CancellationToken ct)
     {
+        _running[entryId!] = executionId;
         try
         {
-            var outcome = await runner.RunAsync(executionId, identity.Name, _o.MaxAttempts, ct);
+            var outcome = await runner.RunAsync(executionId, identity.Name, new RunPolicy(_o.MaxAttempts, _o.WorkerLease), ct);
             switch (outcome)
             {
                 case RunOutcome.Interrupted:
                     return; // stays pending; another worker reclaims it after ClaimIdleSeconds
+                case RunOutcome.Leased:
+                    return; // another worker runs it; this entry stays pending and a later reclaim only acknowledges it
                 case RunOutcome.DeadLettered:
                     await db.StreamAddAsync(_o.DeadLetterStreamKey,
                     [
@@ -149,6 +157,10 @@ public sealed class RedisStreamWorker(
         {
             // Store or Redis trouble: leave the entry pending so it is retried after a reclaim.
             logger.LogError(e, "Execution {ExecutionId} (entry {EntryId}) failed in the worker; it stays pending", executionId, entryId);
+        }
+        finally
+        {
+            _running.TryRemove(entryId!, out _);
         }
     }
 
@@ -168,6 +180,18 @@ public sealed class RedisStreamWorker(
         var ticks = 0;
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
+            // The heartbeat has two halves, each tried even when the other fails: the store lease (what the
+            // reconciler and other workers respect) and the stream entries' idle time (what XAUTOCLAIM respects).
+            try
+            {
+                var executionIds = _running.Values.ToArray();
+                if (executionIds.Length > 0)
+                    await executions.RenewLeasesAsync(identity.Name, executionIds, DateTimeOffset.UtcNow + _o.WorkerLease, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Renewing execution leases failed; trying again next tick");
+            }
             try
             {
                 var mine = slots.InFlightIds.Select(id => (RedisValue)id).ToArray();

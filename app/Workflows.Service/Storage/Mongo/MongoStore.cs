@@ -11,13 +11,14 @@ namespace Workflows.Service.Storage.Mongo;
 /// DocumentDB rejects as field names). Lists use the configured read preference (the source document's read/write
 /// split); writes and reads by id (which callers act on) go to the primary.
 /// </summary>
-public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer
+public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, IStoreHealth, IStoreInitializer
 {
     private readonly IMongoDatabase _db;
     private readonly IMongoCollection<BsonDocument> _workflows;
     private readonly IMongoCollection<BsonDocument> _executions;
     private readonly IMongoCollection<BsonDocument> _workflowsPrimary;
     private readonly IMongoCollection<BsonDocument> _executionsPrimary;
+    private readonly IMongoCollection<BsonDocument> _leases;
 
     public MongoStore(IMongoClient client, string database)
     {
@@ -26,6 +27,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
         _executions = _db.GetCollection<BsonDocument>("executions");
         _workflowsPrimary = _workflows.WithReadPreference(ReadPreference.Primary);
         _executionsPrimary = _executions.WithReadPreference(ReadPreference.Primary);
+        _leases = _db.GetCollection<BsonDocument>("leases").WithReadPreference(ReadPreference.Primary);
     }
 
     /// <summary>The source document's indexes, plus executions {workflowId, queuedAt desc} which the list sorts by
@@ -44,6 +46,9 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
             new CreateIndexModel<BsonDocument>(w.Ascending("workflowId").Descending("startedAt"), new() { Name = "workflowId_startedAt" }),
             new CreateIndexModel<BsonDocument>(w.Ascending("status").Descending("finishedAt"), new() { Name = "status_finishedAt" }),
             new CreateIndexModel<BsonDocument>(w.Ascending("workflowId").Descending("queuedAt"), new() { Name = "workflowId_queuedAt" }),
+            // The reconciler's two questions: queued for long, running with a lapsed lease.
+            new CreateIndexModel<BsonDocument>(w.Ascending("status").Ascending("queuedAt"), new() { Name = "status_queuedAt" }),
+            new CreateIndexModel<BsonDocument>(w.Ascending("status").Ascending("leaseExpiresAt"), new() { Name = "status_leaseExpiresAt" }),
         ], ct);
     }
 
@@ -101,8 +106,54 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
     async Task<Execution?> IExecutionStore.GetAsync(string id, CancellationToken ct) =>
         FromBson<Execution>(await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
 
-    public Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct) =>
-        TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker }, ct);
+    /// <summary>Compare-and-swap on the stored JSON and the lease fields, so a racing start or a renewal makes it retry.</summary>
+    public async Task<StartAttempt> TryStartAsync(string id, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, int maxAttempts, CancellationToken ct)
+    {
+        var f = Builders<BsonDocument>.Filter;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var doc = await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
+            var current = FromBson<Execution>(doc);
+            if (current is null || current.Status.IsTerminal()) return new StartAttempt.Finished();
+            var owner = doc!.GetValue("leaseOwner", BsonNull.Value);
+            var expires = doc.GetValue("leaseExpiresAt", BsonNull.Value);
+            if (current.Status == ExecutionStatus.Running && owner.IsString && expires.IsValidDateTime && expires.ToUniversalTime() > now.UtcDateTime)
+                return new StartAttempt.Leased(owner.AsString, new DateTimeOffset(expires.ToUniversalTime()));
+            if (current.Attempts >= maxAttempts) return new StartAttempt.Exhausted(current);
+
+            var next = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
+            var replacement = ToBson(next);
+            replacement["leaseOwner"] = worker;
+            replacement["leaseExpiresAt"] = leaseUntil.UtcDateTime;
+            var filter = ById(id) & f.Eq("document", doc["document"]) & f.Eq("leaseExpiresAt", expires);
+            if ((await _executions.ReplaceOneAsync(filter, replacement, cancellationToken: ct)).MatchedCount == 1) return new StartAttempt.Started(next);
+        }
+        throw new InvalidOperationException($"Execution '{id}' kept changing while it was being started.");
+    }
+
+    public async Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        var f = Builders<BsonDocument>.Filter;
+        await _executions.UpdateManyAsync(f.In("_id", ids) & f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Eq("leaseOwner", worker),
+            Builders<BsonDocument>.Update.Set("leaseExpiresAt", leaseUntil.UtcDateTime), cancellationToken: ct);
+    }
+
+    public async Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct)
+    {
+        // Two bounded index range queries (status_queuedAt, status_leaseExpiresAt), merged oldest first.
+        var f = Builders<BsonDocument>.Filter;
+        var projection = Builders<BsonDocument>.Projection.Include("_id").Include("queuedAt");
+        var sort = Builders<BsonDocument>.Sort.Ascending("queuedAt");
+        var queued = await _executionsPrimary.Find(f.Eq("status", ExecutionStatus.Queued.ToWire()) & f.Lt("queuedAt", queuedBefore.UtcDateTime))
+            .Sort(sort).Limit(limit).Project(projection).ToListAsync(ct);
+        // A null lease (a start by a version without leases) counts as lapsed, like a past one.
+        var lapsed = await _executionsPrimary.Find(f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Lt("leaseExpiresAt", now.UtcDateTime))
+            .Limit(limit).Project(projection).ToListAsync(ct);
+        var unleased = await _executionsPrimary.Find(f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Eq("leaseExpiresAt", BsonNull.Value))
+            .Limit(limit).Project(projection).ToListAsync(ct);
+        return queued.Concat(lapsed).Concat(unleased).OrderBy(d => d["queuedAt"].ToUniversalTime()).Take(limit).Select(d => d["_id"].AsString).ToList();
+    }
 
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) =>
         TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Canceled, FinishedAt = now, Error = new ExecutionError("Canceled on request.") }, ct);
@@ -146,6 +197,24 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, IStoreHealth, 
             .Sort(Builders<BsonDocument>.Sort.Descending("queuedAt").Descending("_id"))
             .Skip(page.Offset).Limit(page.Limit + 1).ToListAsync(ct);
         return Page<Execution>.FromOverfetch(rows.Select(r => FromBson<Execution>(r)!).ToList(), page);
+    }
+
+    // ---- leases ----
+
+    public async Task<bool> TryAcquireAsync(string name, string holder, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
+    {
+        var f = Builders<BsonDocument>.Filter;
+        var filter = ById(name) & (f.Eq("holder", holder) | f.Lt("expiresAt", now.UtcDateTime));
+        var update = Builders<BsonDocument>.Update.Set("holder", holder).Set("expiresAt", until.UtcDateTime);
+        try
+        {
+            await _leases.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, ct);
+            return true;
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            return false; // the lease exists, live, held by another: the upsert's insert collided with it
+        }
     }
 
     // ---- mapping ----

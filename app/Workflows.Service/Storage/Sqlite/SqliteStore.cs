@@ -10,7 +10,7 @@ namespace Workflows.Service.Storage.Sqlite;
 /// process queue on an async gate instead, and only writers in other processes (an API and a worker sharing the
 /// file) ever meet a busy lock. Writes that read first run in IMMEDIATE transactions. Timestamps are Unix ms.
 /// </summary>
-public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutionStore, IStoreHealth, IStoreInitializer, IDisposable
+public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutionStore, ILeaseStore, IStoreHealth, IStoreInitializer, IDisposable
 {
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
@@ -39,7 +39,22 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
                 started_at INTEGER, finished_at INTEGER, document TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS ix_executions_workflow_queued ON executions (workflow_id, queued_at DESC);
             CREATE INDEX IF NOT EXISTS ix_executions_status_finished ON executions (status, finished_at DESC);
+            CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
             """, ct);
+        // Worker leases (added after the first release: older files get the columns here).
+        if (!await HasColumnAsync(db, "executions", "lease_expires_at", ct))
+            await ExecuteAsync(db, "ALTER TABLE executions ADD COLUMN lease_owner TEXT; ALTER TABLE executions ADD COLUMN lease_expires_at INTEGER;", ct);
+        // The reconciler's two questions: queued for long, running with a lapsed lease.
+        await ExecuteAsync(db, """
+            CREATE INDEX IF NOT EXISTS ix_executions_status_queued ON executions (status, queued_at);
+            CREATE INDEX IF NOT EXISTS ix_executions_status_lease ON executions (status, lease_expires_at);
+            """, ct);
+    }
+
+    private static async Task<bool> HasColumnAsync(SqliteConnection db, string table, string column, CancellationToken ct)
+    {
+        await using var cmd = Command(db, "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column", ("$table", table), ("$column", column));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) > 0;
     }
 
     public async Task PingAsync(CancellationToken ct)
@@ -144,8 +159,69 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
         return await ReadOneAsync<Execution>(db, "SELECT document FROM executions WHERE id = $id", ct, ("$id", id));
     }
 
-    public Task<Execution?> TryStartAsync(string id, string worker, DateTimeOffset now, CancellationToken ct) =>
-        TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker }, ct);
+    public async Task<StartAttempt> TryStartAsync(string id, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, int maxAttempts, CancellationToken ct)
+    {
+        await using var lease = await WriteAsync(ct);
+        var db = lease.Db;
+        await using var tx = db.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: take the write lock before reading
+        await using var read = Command(db, "SELECT document, lease_owner, lease_expires_at FROM executions WHERE id = $id", ("$id", id));
+        read.Transaction = tx;
+        Execution? current = null;
+        string? owner = null;
+        long? expires = null;
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                current = StoredDocuments.Deserialize<Execution>(reader.GetString(0));
+                owner = reader.IsDBNull(1) ? null : reader.GetString(1);
+                expires = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+            }
+        }
+        if (current is null || current.Status.IsTerminal()) return new StartAttempt.Finished();
+        if (current.Status == ExecutionStatus.Running && owner is not null && expires is { } until && until > now.ToUnixTimeMilliseconds())
+            return new StartAttempt.Leased(owner, DateTimeOffset.FromUnixTimeMilliseconds(until));
+        if (current.Attempts >= maxAttempts) return new StartAttempt.Exhausted(current);
+
+        var next = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
+        await using var write = Command(db, """
+            UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc,
+                lease_owner = $owner, lease_expires_at = $until
+            WHERE id = $id
+            """, [.. ExecutionParameters(next), ("$owner", worker), ("$until", leaseUntil.ToUnixTimeMilliseconds())]);
+        write.Transaction = tx;
+        await write.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return new StartAttempt.Started(next);
+    }
+
+    public async Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        var names = ids.Select((_, i) => "$i" + i).ToArray();
+        await using var lease = await WriteAsync(ct);
+        await ExecuteAsync(lease.Db, $"""
+            UPDATE executions SET lease_expires_at = $until
+            WHERE status = 'running' AND lease_owner = $owner AND id IN ({string.Join(", ", names)})
+            """, ct, [("$until", leaseUntil.ToUnixTimeMilliseconds()), ("$owner", worker), .. ids.Select((id, i) => (names[i], (object?)id))]);
+    }
+
+    public async Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct)
+    {
+        // Two index range scans (status, queued_at) and (status, lease_expires_at), merged and bounded.
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, """
+            SELECT id FROM (
+                SELECT id, queued_at FROM executions WHERE status = 'queued' AND queued_at < $cutoff
+                UNION ALL
+                SELECT id, queued_at FROM executions WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $now))
+            ORDER BY queued_at LIMIT $limit
+            """, ("$cutoff", queuedBefore.ToUnixTimeMilliseconds()), ("$now", now.ToUnixTimeMilliseconds()), ("$limit", limit));
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        return ids;
+    }
 
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) =>
         TryTransitionAsync(id, current => current with { Status = ExecutionStatus.Canceled, FinishedAt = now, Error = new ExecutionError("Canceled on request.") }, ct);
@@ -207,6 +283,19 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
         return ids;
+    }
+
+    // ---- leases ----
+
+    public async Task<bool> TryAcquireAsync(string name, string holder, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
+    {
+        await using var lease = await WriteAsync(ct);
+        // The upsert's WHERE keeps a live lease of another holder: then nothing changes.
+        return await ExecuteAsync(lease.Db, """
+            INSERT INTO leases (name, holder, expires_at) VALUES ($name, $holder, $until)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE leases.holder = excluded.holder OR leases.expires_at < $now
+            """, ct, ("$name", name), ("$holder", holder), ("$until", until.ToUnixTimeMilliseconds()), ("$now", now.ToUnixTimeMilliseconds())) == 1;
     }
 
     // ---- plumbing ----
