@@ -96,6 +96,25 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
         _ => [],
     };
 
+    /// <summary>
+    /// Guards for the string built-ins that allocate in one native call (<c>'x'.repeat(1e8)</c> is 200 MB before the
+    /// memory limit is next checked): they refuse results longer than the memory limit allows, with a RangeError.
+    /// </summary>
+    private static readonly Prepared<Acornima.Ast.Script> StringGuards = Jint.Engine.PrepareScript("""
+        (function (max) {
+          const define = (name, length) => {
+            const original = String.prototype[name];
+            Object.defineProperty(String.prototype, name, { writable: true, configurable: true, value: function (...args) {
+              if (length(String(this), args) > max) throw new RangeError('Invalid string length: over the expression memory limit');
+              return original.apply(this, args);
+            } });
+          };
+          define('repeat', (s, a) => s.length * Math.max(0, Number(a[0]) || 0));
+          define('padStart', (s, a) => Number(a[0]) || 0);
+          define('padEnd', (s, a) => Number(a[0]) || 0);
+        })
+        """, strict: true);
+
     /// <summary>One Jint engine per resolve call: the scope is loaded once and shared by all placeholders.</summary>
     private sealed class Session : IDisposable
     {
@@ -103,13 +122,18 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
 
         public Session(ExpressionOptions options, ExpressionScope scope, CancellationToken ct)
         {
-            _engine = new Jint.Engine(o => o
-                .Strict()
-                .CancellationToken(ct) // node timeouts, cancel and shutdown stop a running expression too
-                .TimeoutInterval(options.Timeout)
-                .LimitMemory(options.MemoryLimitBytes)
-                .MaxStatements(options.MaxStatements)
-                .LimitRecursion(options.MaxRecursionDepth));
+            _engine = new Jint.Engine(o =>
+            {
+                o.Strict()
+                    .CancellationToken(ct) // node timeouts, cancel and shutdown stop a running expression too
+                    .TimeoutInterval(options.Timeout)
+                    .LimitMemory(options.MemoryLimitBytes)
+                    .MaxStatements(options.MaxStatements)
+                    .LimitRecursion(options.MaxRecursionDepth);
+                o.Constraints.MaxArraySize = options.MaxArrayLength;
+            });
+            // Two bytes per UTF-16 code unit: no single string may be larger than the whole memory limit.
+            _engine.Evaluate(StringGuards).Call(options.MemoryLimitBytes / 2);
 
             var nodes = new JsonObject();
             foreach (var (name, output) in scope.NodeOutputs) nodes[name] = new JsonObject { ["json"] = output?.DeepClone() };

@@ -143,10 +143,11 @@ public sealed class HttpNode : INodeHandler, IDisposable
             return "must be an absolute http or https URL";
         if (!_policy.IsHostAllowed(uri.IdnHost))
             return $"host '{uri.IdnHost}' is not in the allowed hosts";
-        if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && !_policy.IsAddressAllowed(ip))
+        var name = uri.IdnHost.TrimEnd('.'); // "localhost." and "169.254.169.254." are the same hosts, fully qualified
+        if (IPAddress.TryParse(name.Trim('[', ']'), out var ip) && !_policy.IsAddressAllowed(ip))
             return $"address {ip} is private, loopback or link-local, which is not allowed";
         // localhost names resolve to loopback by definition (RFC 6761): refuse them before any lookup.
-        if ((uri.IdnHost.Equals("localhost", StringComparison.OrdinalIgnoreCase) || uri.IdnHost.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        if ((name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
             && !_policy.IsAddressAllowed(IPAddress.Loopback))
             return $"host '{uri.IdnHost}' is loopback, which is not allowed";
         return null;

@@ -27,10 +27,11 @@ public interface IExecutionStore
     Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct);
 
     /// <summary>
-    /// Executions that may have lost their queue entry, oldest first: queued before <paramref name="queuedBefore"/>,
-    /// or running with a lease that ran out before <paramref name="now"/>. What the reconciler checks against the queue.
+    /// Executions that may have lost their queue entry, oldest first (by queuedAt, then id), after <paramref name="after"/>
+    /// when given (keyset paging): queued before <paramref name="queuedBefore"/>, or running with a lease that ran out
+    /// before <paramref name="now"/>. What the reconciler checks against the queue.
     /// </summary>
-    Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct);
+    Task<IReadOnlyList<RecoverableExecution>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, RecoverableExecution? after, int limit, CancellationToken ct);
 
     /// <summary>Writes a terminal state only if the stored execution is not terminal yet.</summary>
     /// <returns>True when this call wrote the terminal state.</returns>
@@ -49,6 +50,9 @@ public interface IExecutionStore
     /// <summary>Newest first (queuedAt descending).</summary>
     Task<Page<Execution>> ListByWorkflowAsync(string workflowId, PageRequest page, CancellationToken ct);
 }
+
+/// <summary>An execution the reconciler may have to enqueue again; also the paging cursor (queuedAt, id).</summary>
+public sealed record RecoverableExecution(string Id, DateTimeOffset QueuedAt);
 
 /// <summary>What <see cref="IExecutionStore.TryStartAsync"/> found.</summary>
 public abstract record StartAttempt

@@ -19,6 +19,7 @@ public static class CoreExtensions
             .Validate(o => o.MaxWaitSeconds is >= 0 and <= 86_400, "Engine:MaxWaitSeconds must be from 0 to 86400")
             .Validate(o => o.ExpressionTimeoutMilliseconds is >= 1 and <= 60_000, "Engine:ExpressionTimeoutMilliseconds must be from 1 to 60000")
             .Validate(o => o.ExpressionMemoryLimitMegabytes is >= 1 and <= 1024, "Engine:ExpressionMemoryLimitMegabytes must be from 1 to 1024")
+            .Validate(o => o.ExpressionMaxArrayLength is >= 1 and <= 100_000_000, "Engine:ExpressionMaxArrayLength must be from 1 to 100000000")
             .Validate(o => o.HttpMaxResponseKilobytes is >= 1 and <= 102_400, "Engine:HttpMaxResponseKilobytes must be from 1 to 102400")
             .ValidateOnStart();
 
@@ -55,5 +56,6 @@ public static class CoreExtensions
     {
         Timeout = TimeSpan.FromMilliseconds(s.ExpressionTimeoutMilliseconds),
         MemoryLimitBytes = s.ExpressionMemoryLimitMegabytes * 1024L * 1024L,
+        MaxArrayLength = (uint)s.ExpressionMaxArrayLength,
     };
 }

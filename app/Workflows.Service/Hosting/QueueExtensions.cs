@@ -44,6 +44,17 @@ public static class QueueExtensions
         if (mode == ExecutionMode.Queue && string.IsNullOrWhiteSpace(redis.ConnectionString))
             throw new InvalidOperationException("Workflows:ExecutionMode 'queue' needs Redis:ConnectionString.");
 
+        // Expressions and node code run synchronously on thread-pool threads, an expression up to its time limit: with
+        // the pool's default minimum (one thread per core), Concurrency such executions starve the async I/O of the
+        // others (store writes took 5 s in the hostile-input drill). Keep a thread per slot plus one per core ready.
+        if (service.RunsWorker)
+        {
+            var concurrency = config.GetSection(QueueOptions.Section).Get<QueueOptions>()?.Concurrency ?? new QueueOptions().Concurrency;
+            ThreadPool.GetMinThreads(out var workerThreads, out var ioThreads);
+            var wanted = Math.Clamp(concurrency, 1, 1024) + Environment.ProcessorCount;
+            if (wanted > workerThreads) ThreadPool.SetMinThreads(wanted, Math.Max(ioThreads, wanted));
+        }
+
         // The host waits this long for workers to drain; it must outlast the grace period.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(service.ShutdownGraceSeconds + 10));
         services.AddSingleton(WorkerIdentity.Create());

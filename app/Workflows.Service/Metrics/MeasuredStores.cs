@@ -27,8 +27,8 @@ public sealed class MeasuredExecutionStore(IExecutionStore inner, BottleneckDete
         detector.MeasureAsync(C, "executions.start", () => inner.TryStartAsync(id, worker, now, leaseUntil, maxAttempts, ct));
     public Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct) =>
         detector.MeasureAsync(C, "executions.renew", () => inner.RenewLeasesAsync(worker, ids, leaseUntil, ct));
-    public Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct) =>
-        detector.MeasureAsync(C, "executions.recoverable", () => inner.ListRecoverableAsync(queuedBefore, now, limit, ct));
+    public Task<IReadOnlyList<RecoverableExecution>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, RecoverableExecution? after, int limit, CancellationToken ct) =>
+        detector.MeasureAsync(C, "executions.recoverable", () => inner.ListRecoverableAsync(queuedBefore, now, after, limit, ct));
     public Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct) => detector.MeasureAsync(C, "executions.complete", () => inner.TryCompleteAsync(terminal, ct));
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) => detector.MeasureAsync(C, "executions.cancel", () => inner.TryCancelAsync(id, now, ct));
     public Task<bool> DeleteAsync(string id, CancellationToken ct) => detector.MeasureAsync(C, "executions.delete", () => inner.DeleteAsync(id, ct));

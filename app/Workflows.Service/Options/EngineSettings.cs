@@ -11,6 +11,8 @@ public sealed class EngineSettings
 
     public int ExpressionTimeoutMilliseconds { get; set; } = 500;
     public int ExpressionMemoryLimitMegabytes { get; set; } = 16;
+    /// <summary>Longest array an expression may build (native built-ins allocate before the memory limit is checked).</summary>
+    public int ExpressionMaxArrayLength { get; set; } = 100_000;
 
     /// <summary>Host patterns the http node may call: <c>api.example.com</c>, <c>*.example.com</c>, <c>*</c>.</summary>
     public List<string> HttpAllowedHosts { get; set; } = ["*"];

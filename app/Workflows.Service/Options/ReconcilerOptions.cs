@@ -13,8 +13,11 @@ public sealed class ReconcilerOptions
     /// <summary>A queued execution younger than this is left alone: its enqueue may still be on its way.</summary>
     public int QueuedGraceSeconds { get; set; } = 10;
 
-    /// <summary>At most this many executions are checked (and re-enqueued) per pass.</summary>
+    /// <summary>Candidates are read from the store in pages of this many.</summary>
     public int BatchSize { get; set; } = 1000;
+
+    /// <summary>At most this many executions are checked (and re-enqueued) per pass; the next pass goes on.</summary>
+    public int MaxCandidatesPerPass { get; set; } = 100_000;
 
     /// <summary>At most this many stream entries are read per pass to learn what the queue holds.</summary>
     public int MaxStreamScan { get; set; } = 200_000;
@@ -23,6 +26,7 @@ public sealed class ReconcilerOptions
         IntervalSeconds is < 1 or > 3600 ? "Reconciler:IntervalSeconds must be from 1 to 3600"
         : QueuedGraceSeconds is < 1 or > 86_400 ? "Reconciler:QueuedGraceSeconds must be from 1 to 86400"
         : BatchSize is < 1 or > 100_000 ? "Reconciler:BatchSize must be from 1 to 100000"
+        : MaxCandidatesPerPass < BatchSize ? "Reconciler:MaxCandidatesPerPass must be at least Reconciler:BatchSize"
         : MaxStreamScan < 1000 ? "Reconciler:MaxStreamScan must be at least 1000"
         : null;
 }

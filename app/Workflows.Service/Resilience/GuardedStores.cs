@@ -22,8 +22,8 @@ public sealed class GuardedExecutionStore(IExecutionStore inner, DependencyGuard
         guard.RunAsync(t => inner.TryStartAsync(id, worker, now, leaseUntil, maxAttempts, t), ct);
     public Task RenewLeasesAsync(string worker, IReadOnlyCollection<string> ids, DateTimeOffset leaseUntil, CancellationToken ct) =>
         guard.RunAsync(t => inner.RenewLeasesAsync(worker, ids, leaseUntil, t), ct);
-    public Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct) =>
-        guard.RunAsync(t => inner.ListRecoverableAsync(queuedBefore, now, limit, t), ct);
+    public Task<IReadOnlyList<RecoverableExecution>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, RecoverableExecution? after, int limit, CancellationToken ct) =>
+        guard.RunAsync(t => inner.ListRecoverableAsync(queuedBefore, now, after, limit, t), ct);
     public Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct) => guard.RunAsync(t => inner.TryCompleteAsync(terminal, t), ct);
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) => guard.RunAsync(t => inner.TryCancelAsync(id, now, t), ct);
     public Task<bool> DeleteAsync(string id, CancellationToken ct) => guard.RunAsync(t => inner.DeleteAsync(id, t), ct);

@@ -49,9 +49,9 @@ public sealed class ReconcilerTests : IAsyncLifetime
         public void Recovered(int count) => Interlocked.Add(ref RecoveredCount, count);
     }
 
-    private ExecutionReconciler Reconciler(string name, IExecutionObserver observer, int graceSeconds = 10) => new(
+    private ExecutionReconciler Reconciler(string name, IExecutionObserver observer, int graceSeconds = 10, int batchSize = 1000) => new(
         _store, _store, _connection, new RedisStreamQueue(_connection, MsOptions.Create(_queue)), new WorkerIdentity(name),
-        MsOptions.Create(new ReconcilerOptions { QueuedGraceSeconds = graceSeconds, IntervalSeconds = 5 }), MsOptions.Create(_queue),
+        MsOptions.Create(new ReconcilerOptions { QueuedGraceSeconds = graceSeconds, IntervalSeconds = 5, BatchSize = batchSize }), MsOptions.Create(_queue),
         observer, TimeProvider.System, NullLogger<ExecutionReconciler>.Instance);
 
     private async Task<List<string>> StreamIdsAsync() =>
@@ -80,6 +80,22 @@ public sealed class ReconcilerTests : IAsyncLifetime
         Assert.Equal(2, observer.RecoveredCount);
         Assert.Equal(new[] { held.Id, lost.Id, lapsed.Id }.Order(), (await StreamIdsAsync()).Order());
         Assert.Equal(new ReconcilePass(true, 3, 3, 0), await Reconciler("r1", observer).RunPassAsync(Ct)); // idempotent
+    }
+
+    [Fact]
+    public async Task Lost_executions_behind_a_long_backlog_the_stream_still_holds_are_found()
+    {
+        // A failover drops the newest writes: the older backlog is still in the stream, the newest entries are gone.
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var backlog = Enumerable.Range(0, 7).Select(i => TestData.Execution("wf_1", t0.AddSeconds(i))).ToList();
+        var lost = Enumerable.Range(0, 2).Select(i => TestData.Execution("wf_1", t0.AddSeconds(60 + i))).ToList();
+        foreach (var e in backlog.Concat(lost)) await _store.InsertAsync(e, Ct);
+        foreach (var e in backlog) await _connection.GetDatabase().StreamAddAsync(_queue.StreamKey, RedisStreamQueue.ExecutionIdField, e.Id);
+
+        var pass = await Reconciler("r1", new CountingObserver(), batchSize: 3).RunPassAsync(Ct);
+
+        Assert.Equal(new ReconcilePass(true, 9, 7, 2), pass);
+        Assert.Equal(backlog.Concat(lost).Select(e => e.Id).Order(), (await StreamIdsAsync()).Order());
     }
 
     [Fact]

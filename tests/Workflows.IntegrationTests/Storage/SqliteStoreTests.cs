@@ -37,7 +37,7 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
 
         // A running execution without a lease (started by the old version) counts as lapsed: it can be recovered and taken over.
         var now = DateTimeOffset.UtcNow;
-        Assert.Equal(["ex_old"], await store.ListRecoverableAsync(now, now, 10, Ct));
+        Assert.Equal(["ex_old"], (await store.ListRecoverableAsync(now, now, null, 10, Ct)).Select(r => r.Id));
         var started = Assert.IsType<StartAttempt.Started>(await store.TryStartAsync("ex_old", "w", now, now.AddSeconds(40), 3, Ct));
         Assert.Equal(2, started.Execution.Attempts);
     }

@@ -181,9 +181,38 @@ public abstract class StoreContract
         Started(await executions.TryStartAsync(lapsedRunning.Id, "w2", now.AddMinutes(-2), now.AddSeconds(-1), 3, Ct));
         await executions.TryCompleteAsync(finished with { Status = ExecutionStatus.Succeeded }, Ct);
 
-        var recoverable = await executions.ListRecoverableAsync(now.AddSeconds(-10), now, 100, Ct);
-        Assert.Equal([oldQueued.Id, lapsedRunning.Id], recoverable); // oldest first
-        Assert.Equal([oldQueued.Id], await executions.ListRecoverableAsync(now.AddSeconds(-10), now, 1, Ct));
+        var recoverable = await executions.ListRecoverableAsync(now.AddSeconds(-10), now, null, 100, Ct);
+        Assert.Equal([oldQueued.Id, lapsedRunning.Id], recoverable.Select(r => r.Id)); // oldest first
+        Assert.Equal(oldQueued.QueuedAt, recoverable[0].QueuedAt);
+
+        // Keyset paging: one at a time, each page after the last one's (queuedAt, id).
+        var firstPage = await executions.ListRecoverableAsync(now.AddSeconds(-10), now, null, 1, Ct);
+        Assert.Equal([oldQueued.Id], firstPage.Select(r => r.Id));
+        var secondPage = await executions.ListRecoverableAsync(now.AddSeconds(-10), now, firstPage[^1], 1, Ct);
+        Assert.Equal([lapsedRunning.Id], secondPage.Select(r => r.Id));
+        Assert.Empty(await executions.ListRecoverableAsync(now.AddSeconds(-10), now, secondPage[^1], 1, Ct));
+    }
+
+    [Fact]
+    public async Task Paging_through_recoverable_executions_with_equal_times_misses_none()
+    {
+        var (_, executions) = await CreateStoreAsync();
+        var t = Ms(DateTimeOffset.UtcNow.AddMinutes(-5));
+        var ids = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            var e = TestData.Execution("wf_1", t); // one millisecond for all: only the id orders them
+            await executions.InsertAsync(e, Ct);
+            ids.Add(e.Id);
+        }
+        var seen = new List<string>();
+        RecoverableExecution? after = null;
+        while (await executions.ListRecoverableAsync(t.AddSeconds(1), t, after, 3, Ct) is { Count: > 0 } page)
+        {
+            seen.AddRange(page.Select(p => p.Id));
+            after = page[^1];
+        }
+        Assert.Equal(ids.Order(StringComparer.Ordinal), seen);
     }
 
     [Fact]

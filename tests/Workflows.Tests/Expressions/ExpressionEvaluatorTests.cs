@@ -75,6 +75,33 @@ public class ExpressionEvaluatorTests
         Assert.Contains("memory", memory.Message);
     }
 
+    [Theory]
+    [InlineData("{{ Array(100000000).fill(1).length }}")]
+    [InlineData("{{ Array.from({length: 10000000}, (_, i) => i).length }}")]
+    [InlineData("{{ new Array(1000000).length }}")]
+    public void Arrays_built_in_one_native_call_are_bounded(string expression)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ExpressionException>(() => Resolve($$"""{"x": "{{expression}}"}"""));
+        Assert.Contains(expression.Trim('{', '}', ' '), e.Message);
+        // Refused before allocating: nowhere near the gigabyte the array would take.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 * 1024 * 1024, $"{(GC.GetAllocatedBytesForCurrentThread() - before) / 1048576} MiB allocated");
+    }
+
+    [Theory]
+    [InlineData("{{ 'x'.repeat(100000000).length }}")]
+    [InlineData("{{ 'x'.padStart(100000000).length }}")]
+    [InlineData("{{ 'ab'.repeat(5000000).padEnd(100000000, 'y').length }}")]
+    public void Strings_built_in_one_native_call_are_bounded(string expression)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ExpressionException>(() => Resolve($$"""{"x": "{{expression}}"}"""));
+        Assert.Contains("Invalid string length", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 * 1024 * 1024, $"{(GC.GetAllocatedBytesForCurrentThread() - before) / 1048576} MiB allocated");
+        // Ordinary use is untouched.
+        Assert.Equal("xxx-", Resolve("""{"x": "{{ 'x'.repeat(3).padEnd(4, '-') }}"}""")!["x"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Expressions_cannot_reach_the_clr()
     {

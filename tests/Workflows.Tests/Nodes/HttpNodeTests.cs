@@ -57,6 +57,9 @@ public class HttpNodeTests
         var port = new Uri(server.Url).Port;
         var local = await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, $$"""{"url": "http://localhost:{{port}}/json"}"""));
         Assert.Contains("is loopback", local.Message);
+        Assert.Contains("is loopback", (await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, $$"""{"url": "http://localhost.:{{port}}/json"}"""))).Message);
+        var dotted = await Assert.ThrowsAsync<PermanentNodeException>(() => Run(node, """{"url": "http://169.254.169.254./latest/meta-data/"}"""));
+        Assert.Contains("169.254.169.254 is private", dotted.Message);
 
         // Any other name that resolves to such addresses is caught at connect time (DNS rebinding, metadata endpoints):
         // this machine's own name resolves to loopback or a private address wherever these tests run.

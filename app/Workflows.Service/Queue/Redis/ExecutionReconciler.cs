@@ -14,8 +14,8 @@ namespace Workflows.Service.Queue.Redis;
 /// </summary>
 /// <remarks>
 /// One process at a time runs passes (a lease in the store, renewed each pass, handed over when its holder dies).
-/// A pass is bounded (<see cref="ReconcilerOptions.BatchSize"/> executions, <see cref="ReconcilerOptions.MaxStreamScan"/>
-/// entries). Re-enqueueing is safe when it races a worker: an execution that finished meanwhile is only acknowledged
+/// A pass is bounded: it reads candidates in pages of <see cref="ReconcilerOptions.BatchSize"/>, at most
+/// <see cref="ReconcilerOptions.MaxCandidatesPerPass"/>, and at most <see cref="ReconcilerOptions.MaxStreamScan"/> entries. Re-enqueueing is safe when it races a worker: an execution that finished meanwhile is only acknowledged
 /// (the "already terminal" check), and one a worker holds is refused by its lease.
 /// </remarks>
 public sealed class ExecutionReconciler(
@@ -62,24 +62,39 @@ public sealed class ExecutionReconciler(
         // Three intervals: a leader that misses two passes (paused, dying) is replaced.
         if (!await leases.TryAcquireAsync(LeaseName, identity.Name, now, now + 3 * Interval, ct)) return ReconcilePass.NotLeader;
 
-        var candidates = await executions.ListRecoverableAsync(now - TimeSpan.FromSeconds(_o.QueuedGraceSeconds), now, _o.BatchSize, ct);
-        if (candidates.Count == 0) return new ReconcilePass(true, 0, 0, 0);
+        var queuedBefore = now - TimeSpan.FromSeconds(_o.QueuedGraceSeconds);
+        var first = await executions.ListRecoverableAsync(queuedBefore, now, null, _o.BatchSize, ct);
+        if (first.Count == 0) return new ReconcilePass(true, 0, 0, 0);
 
         var held = await StreamExecutionIdsAsync(ct);
         if (held is null)
         {
             logger.LogWarning("The stream holds more than {Max} entries; this pass cannot tell which executions it lost", _o.MaxStreamScan);
-            return new ReconcilePass(true, candidates.Count, _o.MaxStreamScan, 0);
+            return new ReconcilePass(true, first.Count, _o.MaxStreamScan, 0);
         }
-        var lost = candidates.Where(id => !held.Contains(id)).ToList();
-        foreach (var id in lost) await queue.PublishAsync(id, ct);
+
+        // Page through every candidate (keyset on queuedAt, id): lost executions may sit behind a long backlog the
+        // stream still holds. Each page is bounded; a pass stops after MaxCandidatesPerPass.
+        var candidates = 0;
+        var lost = new List<string>();
+        for (var page = first; ; page = await executions.ListRecoverableAsync(queuedBefore, now, page[^1], _o.BatchSize, ct))
+        {
+            candidates += page.Count;
+            foreach (var execution in page)
+            {
+                if (held.Contains(execution.Id)) continue;
+                await queue.PublishAsync(execution.Id, ct);
+                lost.Add(execution.Id);
+            }
+            if (page.Count < _o.BatchSize || candidates >= _o.MaxCandidatesPerPass) break;
+        }
         if (lost.Count > 0)
         {
             observer.Recovered(lost.Count);
             logger.LogWarning("Re-enqueued {Count} accepted execution(s) the queue had lost (e.g. {First}); the stream held {Held} entries",
                 lost.Count, lost[0], held.Count);
         }
-        return new ReconcilePass(true, candidates.Count, held.Count, lost.Count);
+        return new ReconcilePass(true, candidates, held.Count, lost.Count);
     }
 
     /// <summary>The execution ids of every entry in the stream (undelivered and pending), or null past the scan bound.</summary>

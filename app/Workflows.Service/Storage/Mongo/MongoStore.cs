@@ -139,20 +139,27 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
             Builders<BsonDocument>.Update.Set("leaseExpiresAt", leaseUntil.UtcDateTime), cancellationToken: ct);
     }
 
-    public async Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<RecoverableExecution>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, RecoverableExecution? after, int limit, CancellationToken ct)
     {
-        // Two bounded index range queries (status_queuedAt, status_leaseExpiresAt), merged oldest first.
+        // Bounded index range queries (status_queuedAt, status_leaseExpiresAt), each after the cursor in (queuedAt, _id)
+        // order, merged. Stored times are milliseconds, like the cursor's.
         var f = Builders<BsonDocument>.Filter;
+        var afterCursor = after is null ? f.Empty
+            : f.Gt("queuedAt", after.QueuedAt.UtcDateTime) | (f.Eq("queuedAt", after.QueuedAt.UtcDateTime) & f.Gt("_id", after.Id));
         var projection = Builders<BsonDocument>.Projection.Include("_id").Include("queuedAt");
-        var sort = Builders<BsonDocument>.Sort.Ascending("queuedAt");
-        var queued = await _executionsPrimary.Find(f.Eq("status", ExecutionStatus.Queued.ToWire()) & f.Lt("queuedAt", queuedBefore.UtcDateTime))
-            .Sort(sort).Limit(limit).Project(projection).ToListAsync(ct);
-        // A null lease (a start by a version without leases) counts as lapsed, like a past one.
-        var lapsed = await _executionsPrimary.Find(f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Lt("leaseExpiresAt", now.UtcDateTime))
-            .Limit(limit).Project(projection).ToListAsync(ct);
-        var unleased = await _executionsPrimary.Find(f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Eq("leaseExpiresAt", BsonNull.Value))
-            .Limit(limit).Project(projection).ToListAsync(ct);
-        return queued.Concat(lapsed).Concat(unleased).OrderBy(d => d["queuedAt"].ToUniversalTime()).Take(limit).Select(d => d["_id"].AsString).ToList();
+        var sort = Builders<BsonDocument>.Sort.Ascending("queuedAt").Ascending("_id");
+        var running = f.Eq("status", ExecutionStatus.Running.ToWire());
+        var found = new List<BsonDocument>();
+        foreach (var filter in new[]
+        {
+            f.Eq("status", ExecutionStatus.Queued.ToWire()) & f.Lt("queuedAt", queuedBefore.UtcDateTime),
+            running & f.Lt("leaseExpiresAt", now.UtcDateTime),
+            running & f.Eq("leaseExpiresAt", BsonNull.Value), // started by a version without leases: counts as lapsed
+        })
+            found.AddRange(await _executionsPrimary.Find(filter & afterCursor).Sort(sort).Limit(limit).Project(projection).ToListAsync(ct));
+        return found
+            .Select(d => new RecoverableExecution(d["_id"].AsString, new DateTimeOffset(d["queuedAt"].ToUniversalTime())))
+            .OrderBy(r => r.QueuedAt).ThenBy(r => r.Id, StringComparer.Ordinal).Take(limit).ToList();
     }
 
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) =>

@@ -206,21 +206,24 @@ public sealed class SqliteStore(string databasePath) : IWorkflowStore, IExecutio
             """, ct, [("$until", leaseUntil.ToUnixTimeMilliseconds()), ("$owner", worker), .. ids.Select((id, i) => (names[i], (object?)id))]);
     }
 
-    public async Task<IReadOnlyList<string>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<RecoverableExecution>> ListRecoverableAsync(DateTimeOffset queuedBefore, DateTimeOffset now, RecoverableExecution? after, int limit, CancellationToken ct)
     {
-        // Two index range scans (status, queued_at) and (status, lease_expires_at), merged and bounded.
+        // Two index range scans, (status, queued_at) and (status, lease_expires_at), merged in (queued_at, id) order
+        // after the cursor. Running executions are few (at most the workers' slots), so their scan stays short.
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, """
-            SELECT id FROM (
+            SELECT id, queued_at FROM (
                 SELECT id, queued_at FROM executions WHERE status = 'queued' AND queued_at < $cutoff
                 UNION ALL
                 SELECT id, queued_at FROM executions WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $now))
-            ORDER BY queued_at LIMIT $limit
-            """, ("$cutoff", queuedBefore.ToUnixTimeMilliseconds()), ("$now", now.ToUnixTimeMilliseconds()), ("$limit", limit));
-        var ids = new List<string>();
+            WHERE (queued_at, id) > ($afterQueued, $afterId)
+            ORDER BY queued_at, id LIMIT $limit
+            """, ("$cutoff", queuedBefore.ToUnixTimeMilliseconds()), ("$now", now.ToUnixTimeMilliseconds()),
+            ("$afterQueued", after?.QueuedAt.ToUnixTimeMilliseconds() ?? long.MinValue), ("$afterId", after?.Id ?? ""), ("$limit", limit));
+        var found = new List<RecoverableExecution>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
-        return ids;
+        while (await reader.ReadAsync(ct)) found.Add(new RecoverableExecution(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+        return found;
     }
 
     public Task<Execution?> TryCancelAsync(string id, DateTimeOffset now, CancellationToken ct) =>
