@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Workflows.Harness;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 
@@ -58,17 +59,4 @@ public sealed class DrillReport(string drill)
     }
 
     public sealed record Figure(string Name, string Value, string? GoalText, bool? Met);
-}
-
-/// <summary>What the figures were measured on.</summary>
-public static class Machine
-{
-    public static string Describe()
-    {
-        var cpu = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
-            : null;
-        var memoryGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
-        return $"{Environment.ProcessorCount} cores, {cpu ?? "unknown CPU"}, {memoryGiB:0} GiB, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
-    }
 }

@@ -1,3 +1,4 @@
+using Workflows.Harness;
 using System.CommandLine;
 using Spectre.Console;
 using Workflows.Drills;
@@ -73,7 +74,7 @@ all.SetAction(async (ParseResult parsed, CancellationToken _) =>
 root.Subcommands.Add(all);
 
 var parseResult = root.Parse(args);
-DrillPlatform.LogsRoot = parseResult.GetValue(outOption);
+LocalPlatform.LogsRoot = parseResult.GetValue(outOption);
 if (parseResult.Errors.Count > 0)
 {
     foreach (var error in parseResult.Errors) Console.Error.WriteLine(error.Message);

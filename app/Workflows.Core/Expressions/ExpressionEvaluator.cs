@@ -96,25 +96,6 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
         _ => [],
     };
 
-    /// <summary>
-    /// Guards for the string built-ins that allocate in one native call (<c>'x'.repeat(1e8)</c> is 200 MB before the
-    /// memory limit is next checked): they refuse results longer than the memory limit allows, with a RangeError.
-    /// </summary>
-    private static readonly Prepared<Acornima.Ast.Script> StringGuards = Jint.Engine.PrepareScript("""
-        (function (max) {
-          const define = (name, length) => {
-            const original = String.prototype[name];
-            Object.defineProperty(String.prototype, name, { writable: true, configurable: true, value: function (...args) {
-              if (length(String(this), args) > max) throw new RangeError('Invalid string length: over the expression memory limit');
-              return original.apply(this, args);
-            } });
-          };
-          define('repeat', (s, a) => s.length * Math.max(0, Number(a[0]) || 0));
-          define('padStart', (s, a) => Number(a[0]) || 0);
-          define('padEnd', (s, a) => Number(a[0]) || 0);
-        })
-        """, strict: true);
-
     /// <summary>One Jint engine per resolve call: the scope is loaded once and shared by all placeholders.</summary>
     private sealed class Session : IDisposable
     {
@@ -132,8 +113,7 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
                     .LimitRecursion(options.MaxRecursionDepth);
                 o.Constraints.MaxArraySize = options.MaxArrayLength;
             });
-            // Two bytes per UTF-16 code unit: no single string may be larger than the whole memory limit.
-            _engine.Evaluate(StringGuards).Call(options.MemoryLimitBytes / 2);
+            GuardStringBuiltIns(options.MemoryLimitBytes / 2); // two bytes per UTF-16 code unit
 
             var nodes = new JsonObject();
             foreach (var (name, output) in scope.NodeOutputs) nodes[name] = new JsonObject { ["json"] = output?.DeepClone() };
@@ -141,6 +121,32 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
             Set("$input", scope.Input);
             Set("$node", nodes);
             Set("$execution", new JsonObject { ["id"] = scope.ExecutionId, ["workflowId"] = scope.WorkflowId });
+        }
+
+        /// <summary>
+        /// The string built-ins that allocate in one native call (<c>'x'.repeat(1e8)</c> is 200 MB before the memory
+        /// limit is next checked) refuse a result longer than <paramref name="maxLength"/> with a RangeError. Host
+        /// functions rather than a script, so a session pays microseconds for them, not a parse.
+        /// </summary>
+        private void GuardStringBuiltIns(long maxLength)
+        {
+            var prototype = _engine.GetValue("String").AsObject().Get("prototype").AsObject();
+            void Guard(string name, Func<string, JsValue[], double> resultLength)
+            {
+                var original = prototype.Get(name);
+                var guarded = new Jint.Runtime.Interop.ClrFunction(_engine, name, (self, args) =>
+                {
+                    if (resultLength(TypeConverter.ToString(self), args) > maxLength)
+                        throw new JavaScriptException((Jint.Native.Error.ErrorConstructor)_engine.GetValue("RangeError"),
+                            "Invalid string length: over the expression memory limit", new InsufficientMemoryException(name));
+                    return _engine.Call(original, self, args);
+                });
+                prototype.FastSetProperty(name, new Jint.Runtime.Descriptors.PropertyDescriptor(guarded, writable: true, enumerable: false, configurable: true));
+            }
+            static double Arg(JsValue[] args) => args.Length > 0 ? TypeConverter.ToNumber(args[0]) : 0;
+            Guard("repeat", (s, args) => s.Length * Math.Max(0, Arg(args)));
+            Guard("padStart", (_, args) => Arg(args));
+            Guard("padEnd", (_, args) => Arg(args));
         }
 
         private void Set(string name, JsonNode? value) =>

@@ -1,3 +1,4 @@
+using Workflows.Harness;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -19,7 +20,7 @@ namespace Workflows.Drills.Drills;
 /// </summary>
 public static class HostileInputDrill
 {
-    private sealed record Case(string Category, Func<DrillPlatform, HttpRequestMessage> Request, int[] Expected, string? Field = null);
+    private sealed record Case(string Category, Func<LocalPlatform, HttpRequestMessage> Request, int[] Expected, string? Field = null);
 
     private sealed record Outcome(Case Case, int Status, string? ContentType, JsonNode? Body);
 
@@ -27,7 +28,7 @@ public static class HostileInputDrill
     {
         var report = new DrillReport("hostile-input");
         await using var canaries = await Canaries.StartAsync();
-        await using var platform = await DrillPlatform.StartAsync(report.Drill, new PlatformOptions
+        await using var platform = await LocalPlatform.StartAsync(report.Drill, new PlatformOptions
         {
             Workers = 1,
             // A limit this drill can exceed from one client; the catalogue below stays under it.
@@ -163,7 +164,7 @@ public static class HostileInputDrill
 
     private static List<Case> Catalogue(string workflowId, int port)
     {
-        string W(DrillPlatform p) => p.WriteKey;
+        string W(LocalPlatform p) => p.WriteKey;
         List<Case> cases =
         [
             // ---- keys ----
@@ -234,7 +235,7 @@ public static class HostileInputDrill
         return cases;
     }
 
-    private static async Task<(int FloodRefused, int FloodSent, int OtherRefused, int OtherSent)> FloodAsync(DrillPlatform platform)
+    private static async Task<(int FloodRefused, int FloodSent, int OtherRefused, int OtherSent)> FloodAsync(LocalPlatform platform)
     {
         using var flooder = platform.Client(platform.WriteKey);
         using var other = platform.Client(platform.ReadKey);

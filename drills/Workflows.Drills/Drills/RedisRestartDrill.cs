@@ -18,7 +18,7 @@ public static partial class RedisRestartDrill
     public static async Task<DrillReport> RunAsync(bool keepData, TimeSpan outage, TimeSpan load, int concurrency, double rate)
     {
         var report = new DrillReport(keepData ? "redis-restart-aof" : "redis-restart-empty");
-        await using var platform = await DrillPlatform.StartAsync(report.Drill, new PlatformOptions
+        await using var platform = await LocalPlatform.StartAsync(report.Drill, new PlatformOptions
         {
             Persistence = keepData ? RedisPersistence.AppendOnly : RedisPersistence.None,
             Workers = 2,
@@ -95,7 +95,7 @@ public static partial class RedisRestartDrill
         return report;
     }
 
-    private static async Task<long> BacklogAsync(DrillPlatform platform) =>
+    private static async Task<long> BacklogAsync(LocalPlatform platform) =>
         await platform.Redis.Admin.GetDatabase().StreamLengthAsync("workflows:executions");
 
     private static async Task Tick(ProgressTask task, ExecutionLoad load, TimeSpan span)

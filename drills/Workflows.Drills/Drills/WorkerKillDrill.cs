@@ -1,3 +1,4 @@
+using Workflows.Harness;
 using Spectre.Console;
 using Workflows.Core.Domain;
 
@@ -14,7 +15,7 @@ public static class WorkerKillDrill
     {
         var report = new DrillReport("worker-kill");
         await using var sink = await DownstreamSink.StartAsync();
-        await using var platform = await DrillPlatform.StartAsync(report.Drill, new PlatformOptions
+        await using var platform = await LocalPlatform.StartAsync(report.Drill, new PlatformOptions
         {
             Workers = 2,
             // Reclaim after 10 s instead of the default 60 s, so the drill takes a minute, not ten.

@@ -1,3 +1,4 @@
+using Workflows.Harness;
 using Workflows.Core.Domain;
 
 namespace Workflows.Drills.Drills;
@@ -11,7 +12,7 @@ public static class WorkerSigtermDrill
     public static async Task<DrillReport> RunAsync(int graceSeconds)
     {
         var report = new DrillReport("worker-sigterm");
-        await using var platform = await DrillPlatform.StartAsync(report.Drill, new PlatformOptions
+        await using var platform = await LocalPlatform.StartAsync(report.Drill, new PlatformOptions
         {
             Workers = 1,
             Worker = new() { ["Workflows:ShutdownGraceSeconds"] = graceSeconds.ToString(), ["Queue:Concurrency"] = "8" },

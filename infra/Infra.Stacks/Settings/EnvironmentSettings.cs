@@ -55,6 +55,8 @@ public sealed record WebSettings
     public required int MaxCapacity { get; init; }
     public required int DesiredCapacity { get; init; }
     public int HealthCheckGraceSeconds { get; init; } = 300;
+    /// <summary>From launch until an instance's metrics count for scaling (the group's DefaultInstanceWarmup).</summary>
+    public int InstanceWarmupSeconds { get; init; } = 180;
     public required double CpuTargetPercent { get; init; }
     /// <summary>ALBRequestCountPerTarget target (requests per target per minute).</summary>
     public required double RequestsPerTarget { get; init; }

@@ -49,6 +49,7 @@ public static partial class SettingsValidator
         Range(s.Web.CpuTargetPercent, 1, 100, "web.cpuTargetPercent");
         Range(s.Web.RequestsPerTarget, 1, 1_000_000, "web.requestsPerTarget");
         Range(s.Web.HealthCheckGraceSeconds, 0, 7200, "web.healthCheckGraceSeconds");
+        Range(s.Web.InstanceWarmupSeconds, 0, 3600, "web.instanceWarmupSeconds");
         Range(s.Web.VolumeSizeGiB, 8, 1024, "web.volumeSizeGiB");
         Range(s.Web.IdleTimeoutSeconds, 1, 4000, "web.idleTimeoutSeconds");
         Check(Regex.IsMatch(s.Web.InstanceType, @"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "web.instanceType", $"'{s.Web.InstanceType}' is not an EC2 instance type such as t3.small");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Infra.Templates;
 
 namespace Infra.Stacks.Stacks;
 
@@ -61,38 +62,13 @@ public static class TemplateScaling
         }
     }
 
-    /// <summary>
-    /// The objects in Custom::AWSCDK-EKS-KubernetesResource manifests. The manifest is a JSON string, joined with
-    /// Fn::Join when it holds tokens; tokens are replaced by a placeholder to read the rest.
-    /// </summary>
-    public static IEnumerable<JsonNode> Manifests(JsonObject resources)
-    {
-        foreach (var (_, resource) in resources)
-        {
-            if (resource!["Type"]!.GetValue<string>() != "Custom::AWSCDK-EKS-KubernetesResource") continue;
-            var text = Flatten(resource["Properties"]!["Manifest"]);
-            JsonNode? parsed;
-            try { parsed = JsonNode.Parse(text); } catch (System.Text.Json.JsonException) { continue; }
-            foreach (var item in parsed as JsonArray ?? [parsed]) if (item is not null) yield return item;
-        }
-    }
+    /// <summary>The objects in EKS manifest resources (see <see cref="TemplateJson.Manifests"/>).</summary>
+    public static IEnumerable<JsonNode> Manifests(JsonObject resources) => TemplateJson.Manifests(resources);
 
-    /// <summary>A template string value as text; Fn::Join parts concatenated, tokens (Ref, Fn::GetAtt) as "TOKEN".</summary>
-    public static string Flatten(JsonNode? node) => node switch
-    {
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        JsonObject o when o["Fn::Join"] is JsonArray join => string.Concat(join[1]!.AsArray().Select(Flatten)),
-        _ => "TOKEN", // a Ref or Fn::GetAtt: always inside a JSON string in these manifests
-    };
+    /// <summary>See <see cref="TemplateJson.Flatten"/>.</summary>
+    public static string Flatten(JsonNode? node) => TemplateJson.Flatten(node);
 
-    /// <summary>"dev-web/Web/Group/ScalingPolicyCpu/Resource" → "Web/Group/ScalingPolicyCpu".</summary>
-    private static string? ConstructPath(JsonNode resource)
-    {
-        var path = resource["Metadata"]?["aws:cdk:path"]?.GetValue<string>();
-        if (path is null) return null;
-        var parts = path.Split('/');
-        return string.Join('/', parts.Skip(1).Take(parts.Length - (parts[^1] == "Resource" ? 2 : 1)));
-    }
+    private static string? ConstructPath(JsonNode resource) => TemplateJson.ConstructPath(resource);
 
     private static string Custom(JsonNode? spec) =>
         spec?["MetricName"] is { } name ? $"{spec["Namespace"]}/{name}"

@@ -4,11 +4,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Workflows.Core.Domain;
-using Workflows.Harness;
 
-namespace Workflows.Drills;
+namespace Workflows.Harness;
 
-/// <summary>What a drill runs: how many API and worker processes, how Redis keeps data, extra settings per role.</summary>
+/// <summary>What to run: how many API and worker processes, how Redis keeps data, extra settings per role.</summary>
 public sealed record PlatformOptions
 {
     public int Apis { get; init; } = 1;
@@ -20,16 +19,17 @@ public sealed record PlatformOptions
 }
 
 /// <summary>
-/// One machine's worth of the platform in queue mode: a redis-server, API processes and worker processes sharing a
-/// SQLite store, with a write key and a read-only key generated for the run, every process logging to its own file.
+/// One machine's worth of the platform in queue mode, for drills and benchmarks: a redis-server, API processes and
+/// worker processes sharing a SQLite store, with a write key and a read-only key generated for the run, every process
+/// logging to its own file.
 /// </summary>
-public sealed class DrillPlatform : IAsyncDisposable
+public sealed class LocalPlatform : IAsyncDisposable
 {
     private readonly PlatformOptions _options;
     private readonly string _root;
     private int _workerCount;
 
-    private DrillPlatform(PlatformOptions options, string root, RedisServerProcess redis)
+    private LocalPlatform(PlatformOptions options, string root, RedisServerProcess redis)
     {
         _options = options;
         _root = root;
@@ -45,11 +45,11 @@ public sealed class DrillPlatform : IAsyncDisposable
     public string ReadKey { get; } = NewKey();
     public string Api => Apis[0].BaseUrl;
 
-    public static async Task<DrillPlatform> StartAsync(string name, PlatformOptions options)
+    public static async Task<LocalPlatform> StartAsync(string name, PlatformOptions options)
     {
-        var root = Directory.CreateTempSubdirectory("drill-").FullName;
+        var root = Directory.CreateTempSubdirectory("platform-").FullName;
         var redis = await RedisServerProcess.StartAsync(options.Persistence, directory: Path.Combine(root, "redis"));
-        var platform = new DrillPlatform(options, root, redis) { Name = name };
+        var platform = new LocalPlatform(options, root, redis) { Name = name };
         Directory.CreateDirectory(platform.DataDirectory);
         Directory.CreateDirectory(platform.LogDirectory);
         for (var i = 0; i < options.Apis; i++) platform.Apis.Add(await platform.StartRoleAsync("api", $"api-{i + 1}"));
@@ -72,11 +72,11 @@ public sealed class DrillPlatform : IAsyncDisposable
             ["Workflows:ExecutionMode"] = "queue",
             ["Redis:ConnectionString"] = Redis.ConnectionString,
             ["Storage:DataDirectory"] = DataDirectory,
-            ["Auth:ApiKeys:0:Name"] = "drill-writer",
+            ["Auth:ApiKeys:0:Name"] = "local-writer",
             ["Auth:ApiKeys:0:Sha256"] = Hash(WriteKey),
             ["Auth:ApiKeys:0:Scopes:0"] = "read",
             ["Auth:ApiKeys:0:Scopes:1"] = "write",
-            ["Auth:ApiKeys:1:Name"] = "drill-reader",
+            ["Auth:ApiKeys:1:Name"] = "local-reader",
             ["Auth:ApiKeys:1:Sha256"] = Hash(ReadKey),
             ["Auth:ApiKeys:1:Scopes:0"] = "read",
             // appsettings.json lives beside the dll, not in this content root: the production log levels, given here.
@@ -103,7 +103,7 @@ public sealed class DrillPlatform : IAsyncDisposable
     {
         using var client = Client(WriteKey);
         var response = await client.PostAsync("/api/workflows", new StringContent(json, Encoding.UTF8, "application/json"));
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"creating the drill's workflow: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"creating a workflow: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
     }
 
@@ -148,11 +148,11 @@ public sealed class DrillPlatform : IAsyncDisposable
             .Where(l => l.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) || l.Contains("An unhandled exception has occurred", StringComparison.Ordinal))
             .ToList();
 
-    /// <summary>Where each drill's process logs are copied when it ends (set from --out); null keeps none.</summary>
+    /// <summary>Where each run's process logs are copied when it ends (set from --out); null keeps none.</summary>
     public static string? LogsRoot { get; set; }
 
-    /// <summary>The drill these processes belong to, naming its log folder.</summary>
-    public string Name { get; init; } = "drill";
+    /// <summary>The run these processes belong to, naming its log folder.</summary>
+    public string Name { get; init; } = "platform";
 
     public async ValueTask DisposeAsync()
     {

@@ -4,14 +4,14 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Workflows.Drills;
+namespace Workflows.Harness;
 
 /// <summary>One POST execute as the client saw it.</summary>
 public sealed record ExecuteAttempt(TimeSpan At, TimeSpan Latency, int Status, string? ExecutionId);
 
 /// <summary>
 /// Clients posting executions of one workflow back to back at a fixed concurrency until stopped, recording every
-/// answer: a 202 is a promise the drill later checks against the store.
+/// answer: a 202 is a promise a drill later checks against the store.
 /// </summary>
 public sealed class ExecutionLoad(HttpClient client, string workflowId, int concurrency)
 {
