@@ -42,8 +42,9 @@ public sealed class WorkflowCacheTests(RedisServer redis) : IClassFixture<RedisS
         var store = new CountingStore();
         var workflow = TestData.Workflow();
         await store.InsertAsync(workflow, Ct);
-        var (a, aServices) = Node(store, redis.ConnectionString, localSeconds: 1);
-        var (b, _) = Node(store, redis.ConnectionString, localSeconds: 1);
+        // L1 lives 3 s: long enough that a loaded machine still reads twice within it, short enough to wait out below.
+        var (a, aServices) = Node(store, redis.ConnectionString, localSeconds: 3);
+        var (b, _) = Node(store, redis.ConnectionString, localSeconds: 3);
 
         Assert.Equal(1, (await a.GetAsync(workflow.Id, Ct))!.Version);
         Assert.Equal(1, store.Gets);                 // miss: the store was read
@@ -71,7 +72,7 @@ public sealed class WorkflowCacheTests(RedisServer redis) : IClassFixture<RedisS
         await a.UpdateAsync(workflow with { Name = "renamed" }, 1, Ct);
         // The other node: after its L1 lifetime it must not find the old copy in L2 (the write deleted it; HybridCache's
         // tag records alone would let it re-read that copy until the L2 TTL).
-        await Task.Delay(1200);
+        await Task.Delay(3200);
         Assert.Equal("renamed", (await b.GetAsync(workflow.Id, Ct))!.Name);
         Assert.Equal("renamed", (await a.GetAsync(workflow.Id, Ct))!.Name);
 
