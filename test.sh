@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the repository. On a fresh Debian machine with the .NET SDK and Node.js it first installs
-# what is missing (redis-server; needs root for apt-get). Prints "N passed, N failed, N skipped" at the end.
+# what is missing (redis-server, nginx; needs root for apt-get). Prints "N passed, N failed, N skipped" at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,10 +9,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 JSII_SILENCE_WARNING_DEP
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# nginx fronts the API processes in the local platform test (loadtest/local.sh).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" -eq 0 ]; then
     echo "== installing ${need_apt[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # Debian starts the packaged services; tests run their own on free ports.
+    (service nginx stop || true) >/dev/null 2>&1; (service redis-server stop || true) >/dev/null 2>&1
   else
     echo "missing: ${need_apt[*]} (run as root or install them: apt-get install ${need_apt[*]})" >&2
     exit 1

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-state="$root/.local"
+state="${LOCAL_STATE:-$root/.local}"
 pidfile="$state/apphost.pid"
 dashboard_port=${LOCAL_DASHBOARD_PORT:-18888}
 nginx_port=8088

@@ -20,10 +20,11 @@ public class ProfileTests
         // Users ramp linearly within a stage, as k6's ramping VUs.
         Assert.Equal(50, seed.UsersAt(TimeSpan.FromSeconds(30)), 6);
         Assert.Equal(300, seed.UsersAt(TimeSpan.FromMinutes(5)), 6);
-        // --time-scale 0.1 compresses the 12-minute profile to 72 s and the think times with it.
+        // --time-scale 0.1 compresses the 12-minute profile to 72 s; users keep their pace (think times stay).
         var fast = seed.TimeScaled(0.1);
         Assert.Equal(TimeSpan.FromSeconds(72), fast.Duration);
-        Assert.Equal(TimeSpan.FromSeconds(0.3), fast.ThinkTimePerIteration);
+        Assert.Equal(TimeSpan.FromSeconds(3), fast.ThinkTimePerIteration);
+        Assert.Equal(500, fast.UsersAt(TimeSpan.FromSeconds(40)), 6);
     }
 
     [Theory]
