@@ -20,7 +20,9 @@ public static class NginxConfig
             error_log {{s.LogDirectory}}/nginx-error.log warn;
             events { worker_connections 4096; }
             http {
-                access_log {{s.LogDirectory}}/nginx-access.log combined buffer=64k flush=2s;
+                # Where a slow answer spent its time: in nginx (request_time) or in the API (upstream_response_time).
+                log_format timed '$remote_addr [$time_local] "$request" $status $body_bytes_sent rt=$request_time urt=$upstream_response_time ua="$upstream_addr"';
+                access_log {{s.LogDirectory}}/nginx-access.log timed buffer=64k flush=2s;
                 client_body_temp_path {{nginxDir}}/temp/body;
                 proxy_temp_path {{nginxDir}}/temp/proxy;
                 fastcgi_temp_path {{nginxDir}}/temp/fastcgi;

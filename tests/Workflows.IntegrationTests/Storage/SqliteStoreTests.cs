@@ -42,6 +42,54 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
         Assert.Equal(2, started.Execution.Attempts);
     }
 
+    [Fact]
+    public async Task A_write_waits_for_another_process_holding_the_lock_and_then_succeeds()
+    {
+        var path = Path.Combine(_dir.Path, "shared.db");
+        var store = new SqliteStore(path);
+        await store.InitializeAsync(Ct);
+        // Another process's writer: its own connection (not this store's gate) holding the write lock for 600 ms.
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false");
+        await other.OpenAsync(Ct);
+        await using (var begin = other.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; await begin.ExecuteNonQueryAsync(Ct); }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(600, Ct);
+            await using var commit = other.CreateCommand();
+            commit.CommandText = "COMMIT";
+            await commit.ExecuteNonQueryAsync(Ct);
+        }, Ct);
+
+        var workflow = TestData.Workflow();
+        await store.InsertAsync(workflow, Ct); // waits on the busy handler instead of failing with SQLITE_BUSY
+        await release;
+        Assert.True(clock.ElapsedMilliseconds >= 550, $"the insert returned after {clock.ElapsedMilliseconds} ms, while the lock was held");
+        Assert.NotNull(await store.GetAsync(workflow.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_share_transactions_but_a_failing_one_fails_alone()
+    {
+        var store = new SqliteStore(Path.Combine(_dir.Path, "group.db"));
+        await store.InitializeAsync(Ct);
+        var existing = TestData.Execution("wf_1");
+        await store.InsertAsync(existing, Ct);
+
+        // 300 inserts at once (batched by the group commit), every 10th a duplicate of a stored id.
+        var executions = Enumerable.Range(0, 300).Select(i => i % 10 == 0 ? existing : TestData.Execution("wf_1")).ToList();
+        var results = await Task.WhenAll(executions.Select(async e =>
+        {
+            try { await store.InsertAsync(e, Ct); return "stored"; }
+            catch (Workflows.Core.Ports.DuplicateIdException) { return "duplicate"; }
+        }));
+
+        Assert.Equal(30, results.Count(r => r == "duplicate"));
+        Assert.Equal(270, results.Count(r => r == "stored"));
+        foreach (var e in executions.Where(e => e != existing))
+            Assert.NotNull(await ((IExecutionStore)store).GetAsync(e.Id, Ct));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
