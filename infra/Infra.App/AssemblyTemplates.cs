@@ -4,19 +4,23 @@ using Infra.Stacks.Stacks;
 
 namespace Infra.App;
 
+/// <summary>One template of the cloud assembly: its stack (null for a nested stack), its JSON and its file.</summary>
+public sealed record AssemblyTemplate(Amazon.CDK.Stack? Stack, SynthesizedTemplate Template, string File);
+
 /// <summary>One environment's synthesized templates, read once from the cloud assembly for the summary and the guardrails.</summary>
 public static class AssemblyTemplates
 {
     /// <summary>Each stack's template, then its nested stacks' (the EKS providers).</summary>
-    public static IReadOnlyList<(Amazon.CDK.Stack? Stack, SynthesizedTemplate Template)> Read(PlatformStacks stacks, string assemblyDirectory)
+    public static IReadOnlyList<AssemblyTemplate> Read(PlatformStacks stacks, string assemblyDirectory)
     {
-        var templates = new List<(Amazon.CDK.Stack?, SynthesizedTemplate)>();
+        var templates = new List<AssemblyTemplate>();
         foreach (var stack in stacks.All)
         {
-            templates.Add((stack, Load(stack.StackName, Path.Combine(assemblyDirectory, stack.TemplateFile))));
+            var file = Path.GetFullPath(Path.Combine(assemblyDirectory, stack.TemplateFile));
+            templates.Add(new(stack, Load(stack.StackName, file), file));
             var prefix = stack.ArtifactId.Replace("-", "");
-            foreach (var nested in Directory.GetFiles(assemblyDirectory, $"{prefix}*.nested.template.json"))
-                templates.Add((null, Load($"{stack.StackName}/{Path.GetFileName(nested)}", nested)));
+            foreach (var nested in Directory.GetFiles(assemblyDirectory, $"{prefix}*.nested.template.json").Order())
+                templates.Add(new(null, Load($"{stack.StackName}/{Path.GetFileName(nested)}", nested), Path.GetFullPath(nested)));
         }
         return templates;
     }

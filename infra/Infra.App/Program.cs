@@ -1,6 +1,7 @@
 using Infra.App;
 using Infra.Stacks.Settings;
 using Infra.Stacks.Stacks;
+using Infra.Templates;
 
 // The IaC program's entry point. Synthesizes every environment in stacks/ (or the one named by --env, or by the
 // CDK CLI's `-c env=NAME`) into cdk.out/ with no AWS access, then prints a summary per environment.
@@ -20,23 +21,28 @@ try
 
     // Under the CDK CLI stdout is the CLI's; the summary goes to stderr there.
     var output = cliOutdir is null ? Console.Out : Console.Error;
+    // One run of the compliance checks (cdk-nag, schemas) over every template of every environment.
+    var compliance = ComplianceCheck.RunOnAssembly(paths.RepositoryRoot, assembly.Directory);
     var violations = 0;
     foreach (var (settings, stacks) in built)
     {
         var templates = AssemblyTemplates.Read(stacks, assembly.Directory);
-        Summary.Print(output, settings, templates);
-        foreach (var violation in Infra.Stacks.Guardrails.GuardrailRules.Check(templates.Select(t => t.Template).ToList(), settings.Production))
-        {
-            Console.Error.WriteLine($"guardrail broken: {violation}");
-            violations++;
-        }
+        Summary.Print(output, settings, templates, compliance);
+        var broken = Infra.Stacks.Guardrails.GuardrailRules.Check(templates.Select(t => t.Template).ToList(), settings.Production)
+            .Select(v => $"guardrail broken: {v}")
+            .Concat(Summary.Problems(templates, compliance).Select(p => $"compliance: {p}"))
+            .ToList();
+        foreach (var line in broken) Console.Error.WriteLine(line);
+        violations += broken.Count;
     }
     if (violations > 0)
     {
-        Console.Error.WriteLine($"{violations} guardrail violation(s): the templates in {assembly.Directory} must not be deployed.");
+        Console.Error.WriteLine($"{violations} guardrail or compliance violation(s): the templates in {assembly.Directory} must not be deployed.");
         return 3;
     }
-    output.WriteLine($"Synthesized {built.Sum(b => b.Stacks.All.Count)} stacks into {assembly.Directory}; guardrails passed.");
+    var nag = compliance.Findings.ToList();
+    output.WriteLine($"Synthesized {built.Sum(b => b.Stacks.All.Count)} stacks into {assembly.Directory}; guardrails passed; " +
+        $"cdk-nag {compliance.Tools["cdk-nag"]} AwsSolutions: 0 errors, {nag.Count(f => f.Level == "warning" && !f.Suppressed)} warnings, {nag.Count(f => f.Suppressed)} suppressed; schemas: 0 errors.");
     return 0;
 }
 catch (SettingsException e)

@@ -63,7 +63,7 @@ public class DataTests
         // The data stack's own groups have no ingress; the web stack adds one rule per store, from its instances' group.
         foreach (var group in e.Data.FindResources("AWS::EC2::SecurityGroup").Values)
             Assert.False(((IDictionary<string, object>)group["Properties"]).ContainsKey("SecurityGroupIngress"));
-        foreach (var port in new[] { 6379, 27017 })
+        foreach (var port in new[] { Infra.Stacks.Data.CacheConstruct.Port, Infra.Stacks.Data.DatabaseConstruct.Port })
             e.Web.HasResourceProperties("AWS::EC2::SecurityGroupIngress", Like(
                 ("FromPort", port), ("ToPort", port), ("SourceSecurityGroupId", Like(("Fn::GetAtt", Match.ArrayWith([Match.StringLikeRegexp("^WebInstanceSecurityGroup")]))))));
     }

@@ -50,4 +50,15 @@ public class EdgeTests
     [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
     public void The_cloudfront_domain_is_an_output(string env) =>
         Assert.Contains("CloudFrontDomainName", Environments.Get(env).Edge.FindOutputs("*").Keys);
+
+    [Fact]
+    public void Viewers_get_tls_1_2_on_the_production_names_and_every_request_is_logged()
+    {
+        var prod = Environments.Get("prod").Edge;
+        prod.HasResourceProperties("AWS::CloudFront::Distribution", Like(("DistributionConfig", Like(
+            ("Aliases", new[] { "workflows.example.com" }),
+            ("ViewerCertificate", Like(("MinimumProtocolVersion", "TLSv1.2_2021"), ("SslSupportMethod", "sni-only"))),
+            ("Logging", Like(("Bucket", Match.AnyValue()), ("Prefix", "cloudfront/")))))));
+        Environments.Get("dev").Edge.HasResourceProperties("AWS::CloudFront::Distribution", Like(("DistributionConfig", Like(("Logging", Match.AnyValue())))));
+    }
 }

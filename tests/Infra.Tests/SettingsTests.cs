@@ -88,6 +88,17 @@ public class SettingsTests
         AssertError(Refused(Dev.Replace(original, replacement)), path, fragment);
 
     [Fact]
+    public void The_viewer_certificate_lives_in_us_east_1_and_names_its_domains()
+    {
+        var e = Refused(Prod.Replace("certificateArn: arn:aws:acm:us-east-1:", "certificateArn: arn:aws:acm:eu-west-1:").Replace("domainNames: [workflows.example.com]", "domainNames: []"), "stacks/prod.yaml");
+        AssertError(e, "edge.certificateArn", "must be an ACM certificate in us-east-1");
+        AssertError(e, "edge.domainNames", "must name the viewer domains");
+        AssertError(Refused(Dev.Replace("  accessLogRetentionDays: 14\n  ", "  accessLogRetentionDays: 14\n  domainNames: [a.example.org]\n  ")), "edge.domainNames", "needs edge.certificateArn");
+        var noCertificate = string.Join("\n", Prod.Split('\n').Where(l => !l.Contains("certificateArn: arn:aws:acm:us-east-1") && !l.Contains("domainNames:")));
+        AssertError(Refused(noCertificate, "stacks/prod.yaml"), "edge.certificateArn", "is required in production");
+    }
+
+    [Fact]
     public void Production_keeps_the_cluster_endpoint_private() =>
         AssertError(Refused(Prod.Replace("endpointAccess: private", "endpointAccess: public-and-private"), "stacks/prod.yaml"), "workers.endpointAccess", "must be private in production");
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text;
 using Amazon.CDK.Assertions;
 using Infra.Tests.Fixtures;
@@ -116,8 +118,48 @@ public class WebTierTests
         prod.HasResourceProperties("AWS::S3::Bucket", Like(("BucketEncryption", Match.AnyValue())));
 
         var dev = Environments.Get("dev").Web;
-        dev.ResourceCountIs("AWS::S3::Bucket", 0);
         dev.ResourceCountIs("AWS::ElasticLoadBalancingV2::Listener", 1);
+        // Access logs are on everywhere (cdk-nag ELB2); dev keeps them 14 days.
+        dev.HasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Like(("LoadBalancerAttributes", Match.ArrayWith([Like(("Key", "access_logs.s3.enabled"), ("Value", "true"))]))));
+        dev.HasResourceProperties("AWS::S3::Bucket", Like(("LifecycleConfiguration", Like(("Rules", Match.ArrayWith([Like(("ExpirationInDays", 14))]))))));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_group_notifies_launches_terminations_and_failures_to_an_encrypted_topic(string env)
+    {
+        var web = Environments.Get(env).Web;
+        web.HasResourceProperties("AWS::AutoScaling::AutoScalingGroup", Like(("NotificationConfigurations", Match.ArrayWith([Like(
+            ("TopicARN", Like(("Ref", Match.StringLikeRegexp("^WebScalingEvents")))),
+            ("NotificationTypes", Match.ArrayWith(["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_LAUNCH_ERROR", "autoscaling:EC2_INSTANCE_TERMINATE", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"])))]))));
+        web.HasResourceProperties("AWS::SNS::Topic", Like(("KmsMasterKeyId", Match.AnyValue())));
+    }
+
+    [Fact]
+    public void A_deploy_with_placeholder_settings_is_refused_by_a_template_rule_naming_the_keys()
+    {
+        var prod = Environments.Get("prod");
+        foreach (var (template, key) in new[] { (prod.Web, "web.certificateArn"), (prod.Edge, "edge.certificateArn"), (prod.Edge, "edge.domainNames") })
+        {
+            var rule = JsonNode.Parse(JsonSerializer.Serialize(template.ToJSON()))!["Rules"]!["RefusePlaceholderSettings"]!;
+            var description = rule["Assertions"]![0]!["AssertDescription"]!.GetValue<string>();
+            Assert.Contains($"stacks/prod.yaml still holds placeholders: ", description);
+            Assert.Contains(key, description);
+        }
+
+        var real = Environments.Settings("prod") with
+        {
+            Aws = Environments.Settings("prod").Aws with { Account = "210987654321" },
+            Web = Environments.Settings("prod").Web with { CertificateArn = "arn:aws:acm:eu-west-1:210987654321:certificate/2f1c1a3e-1111-4222-8333-944455556666" },
+            Edge = Environments.Settings("prod").Edge with
+            {
+                CertificateArn = "arn:aws:acm:us-east-1:210987654321:certificate/7a1c1a3e-1111-4222-8333-944455556666",
+                OriginDomainName = "origin.flows.acme.io", DomainNames = ["flows.acme.io"],
+            },
+        };
+        var built = Environments.Build(real);
+        foreach (var template in new[] { built.Web, built.Edge })
+            Assert.Null(JsonNode.Parse(JsonSerializer.Serialize(template.ToJSON()))!["Rules"]?["RefusePlaceholderSettings"]);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.IAM;
 using Workflows.ScalingSignals;
+using Infra.Stacks.Compliance;
 
 namespace Infra.Stacks.Common;
 
@@ -32,7 +33,8 @@ public static class SignalMetrics
 public static class SignalPolicies
 {
     /// <summary>cloudwatch:PutMetricData, only into the contract's namespace (the API has no resource-level scoping; the condition key is the limit).</summary>
-    public static void AllowPublishing(IGrantable grantee) =>
+    public static void AllowPublishing(IGrantable grantee)
+    {
         grantee.GrantPrincipal.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "PublishScalingSignals",
@@ -43,4 +45,9 @@ public static class SignalPolicies
                 ["StringEquals"] = new Dictionary<string, object> { ["cloudwatch:namespace"] = Workflows.ScalingSignals.Signals.Namespace },
             },
         }));
+        if (grantee.GrantPrincipal is IRole role)
+            NagSuppressions.AddToDefaultPolicy(role, new NagSuppression("AwsSolutions-IAM5",
+                "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by its condition to the signal contract's namespace",
+                "Resource::*"));
+    }
 }

@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.ElastiCache;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Infra.Stacks.Settings;
+using Infra.Stacks.Compliance;
 
 namespace Infra.Stacks.Data;
 
@@ -29,7 +30,8 @@ public enum RedisPurpose
 /// </remarks>
 public sealed class CacheConstruct : Construct
 {
-    public const int Port = 6379;
+    /// <summary>Not Redis's default 6379: scanners that sweep default ports find nothing to try (cdk-nag AwsSolutions-AEC5).</summary>
+    public const int Port = 6380;
     /// <summary>Tells guardrails which group holds the queue (its snapshots matter; the cache's do not).</summary>
     public const string PurposeTag = "workflows:purpose";
 
@@ -59,6 +61,7 @@ public sealed class CacheConstruct : Construct
         AuthToken = new Secret(this, "AuthToken", new SecretProps
         {
             Description = $"{settings.Name} Redis ({what}) AUTH token",
+            RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
             GenerateSecretString = new SecretStringGenerator
             {
                 PasswordLength = 64,
@@ -66,6 +69,8 @@ public sealed class CacheConstruct : Construct
                 ExcludeCharacters = "\"%'()*+,./:;=?@[\\]_`{|}~ ",
             },
         });
+
+        NagSuppressions.Add(AuthToken, new NagSuppression("AwsSolutions-SMG4", "the Redis AUTH token: ElastiCache accepts a new token with AuthTokenUpdateStrategy ROTATE, but rotation needs the service to re-read the secret while it runs (API instances read it at boot, worker pods at start); until that lands (issue 'Deploy-ready', open), rotate by updating the secret and replacing instances and pods (README, Security posture)"));
 
         var subnetGroup = new CfnSubnetGroup(this, "Subnets", new CfnSubnetGroupProps
         {
@@ -102,6 +107,9 @@ public sealed class CacheConstruct : Construct
             AutoMinorVersionUpgrade = true,
         });
         Tags.Of(ReplicationGroup).Add(PurposeTag, purpose == RedisPurpose.Queue ? "queue" : "cache");
+        if (!failover)
+            NagSuppressions.Add(ReplicationGroup, new NagSuppression("AwsSolutions-AEC4",
+                $"no replicas in this non-production environment (cost): one node, no Multi-AZ; the settings validator requires cache.replicas >= 1 (automatic failover, Multi-AZ) in production"));
         ReplicationGroup.ApplyRemovalPolicy(settings.Production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
     }
 }

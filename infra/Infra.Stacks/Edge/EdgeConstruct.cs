@@ -1,10 +1,13 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
+using Amazon.CDK.AWS.CertificateManager;
+using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Infra.Stacks.Settings;
 using Infra.Stacks.WebTier;
+using Infra.Stacks.Compliance;
 
 namespace Infra.Stacks.Edge;
 
@@ -18,6 +21,7 @@ namespace Infra.Stacks.Edge;
 public sealed class EdgeConstruct : Construct
 {
     public Distribution Distribution { get; }
+    public IBucket? AccessLogs { get; }
 
     public EdgeConstruct(Construct scope, string id, EnvironmentSettings settings, string loadBalancerDnsName, ISecret originSecret) : base(scope, id)
     {
@@ -41,8 +45,32 @@ public sealed class EdgeConstruct : Construct
             EnableAcceptEncodingBrotli = true,
         });
 
+        if (edge.AccessLogs)
+        {
+            AccessLogs = new Bucket(this, "AccessLogs", new BucketProps
+            {
+                // CloudFront standard logging writes with the bucket ACL (its log delivery account), so ACLs stay enabled.
+                ObjectOwnership = ObjectOwnership.BUCKET_OWNER_PREFERRED,
+                Encryption = BucketEncryption.S3_MANAGED, // standard logging cannot write to SSE-KMS buckets
+                BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+                EnforceSSL = true,
+                LifecycleRules = [new LifecycleRule { Expiration = Duration.Days(edge.AccessLogRetentionDays) }],
+                RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+                AutoDeleteObjects = !settings.Production,
+            });
+            if (!settings.Production) CdkInternals.SuppressAutoDeleteObjects(Stack.Of(this));
+            NagSuppressions.Add(AccessLogs, new NagSuppression("AwsSolutions-S1", "this bucket is CloudFront's access-log destination; logging its own accesses to itself would loop, and S3 data events in CloudTrail cover reads of it"));
+        }
+
         Distribution = new Distribution(this, "Distribution", new DistributionProps
         {
+            EnableLogging = edge.AccessLogs,
+            LogBucket = AccessLogs,
+            LogFilePrefix = edge.AccessLogs ? "cloudfront/" : null,
+            // Viewers: TLS 1.2+ at the environment's own names when it has a certificate (prod must).
+            Certificate = edge.CertificateArn is null ? null : Certificate.FromCertificateArn(this, "ViewerCertificate", edge.CertificateArn),
+            DomainNames = edge.CertificateArn is null ? null : edge.DomainNames.ToArray(),
+            MinimumProtocolVersion = edge.CertificateArn is null ? null : SecurityPolicyProtocol.TLS_V1_2_2021,
             Comment = $"{settings.Name} workflow platform",
             PriceClass = edge.PriceClass switch
             {
@@ -84,5 +112,11 @@ public sealed class EdgeConstruct : Construct
                 },
             ],
         });
+        if (edge.CertificateArn is null)
+            NagSuppressions.Add(Distribution, new NagSuppression("AwsSolutions-CFR4",
+                "no viewer certificate in this non-production environment: the *.cloudfront.net default certificate, with which CloudFront cannot require TLS 1.2; the settings validator requires edge.certificateArn (TLS 1.2_2021) in production"));
+        if (edge.OriginProtocol == OriginProtocol.HttpOnly)
+            NagSuppressions.Add(Distribution, new NagSuppression("AwsSolutions-CFR5",
+                "HTTP to the ALB in this non-production environment (no certificate there); the ALB still answers only CloudFront (origin-facing prefix list and secret header); the settings validator requires https-only with TLS 1.2 in production"));
     }
 }

@@ -79,6 +79,13 @@ public sealed record EdgeSettings
     public string? NotFoundPagePath { get; init; } = "/404.html";
     public int NotFoundCacheSeconds { get; init; } = 300;
     public int StaticAssetsTtlDays { get; init; } = 365;
+    /// <summary>ACM certificate for the viewer side, in us-east-1 (CloudFront's region). With it viewers get TLS 1.2+
+    /// at <see cref="DomainNames"/>; without it, the distribution's *.cloudfront.net name and default certificate.</summary>
+    public string? CertificateArn { get; init; }
+    public List<string> DomainNames { get; init; } = [];
+    /// <summary>CloudFront standard access logs to an S3 bucket of the edge stack.</summary>
+    public bool AccessLogs { get; init; } = true;
+    public int AccessLogRetentionDays { get; init; } = 90;
 }
 
 public sealed record CacheSettings

@@ -63,6 +63,11 @@ public static partial class SettingsValidator
         Check(s.Edge.NotFoundPagePath is null || s.Edge.NotFoundPagePath.StartsWith('/'), "edge.notFoundPagePath", "must start with /");
         Range(s.Edge.NotFoundCacheSeconds, 0, 86_400, "edge.notFoundCacheSeconds");
         Range(s.Edge.StaticAssetsTtlDays, 1, 365, "edge.staticAssetsTtlDays");
+        Range(s.Edge.AccessLogRetentionDays, 1, 3650, "edge.accessLogRetentionDays");
+        Check(s.Edge.CertificateArn is null || s.Edge.CertificateArn.StartsWith("arn:aws:acm:us-east-1:"), "edge.certificateArn",
+            $"'{s.Edge.CertificateArn}' must be an ACM certificate in us-east-1 (arn:aws:acm:us-east-1:…): CloudFront reads certificates only there");
+        Check(s.Edge.CertificateArn is null || s.Edge.DomainNames.Count > 0, "edge.domainNames", "must name the viewer domains on edge.certificateArn");
+        Check(s.Edge.CertificateArn is not null || s.Edge.DomainNames.Count == 0, "edge.domainNames", "needs edge.certificateArn (CloudFront serves custom names only with a certificate)");
 
         Check(s.Cache.NodeType.StartsWith("cache.", StringComparison.Ordinal), "cache.nodeType", $"'{s.Cache.NodeType}' is not an ElastiCache node type such as cache.t4g.small");
         Range(s.Cache.Replicas, 0, 5, "cache.replicas");
@@ -87,6 +92,8 @@ public static partial class SettingsValidator
             Check(s.Cache.SnapshotRetentionDays >= 1, "cache.snapshotRetentionDays", "must be at least 1 in production");
             Check(s.Edge.OriginProtocol == OriginProtocol.HttpsOnly, "edge.originProtocol", "must be https-only in production");
             Check(s.Web.AccessLogs, "web.accessLogs", "must be true in production");
+            Check(s.Edge.AccessLogs, "edge.accessLogs", "must be true in production");
+            Check(s.Edge.CertificateArn is not null, "edge.certificateArn", "is required in production (viewers get TLS 1.2+ only with a certificate of your own)");
             Check(s.Web.MinCapacity >= 2, "web.minCapacity", "must be at least 2 in production (one per zone)");
             Check(s.Workers.EndpointAccess == EndpointAccessMode.Private, "workers.endpointAccess", "must be private in production");
             Check(s.Workers.MinReplicas >= 2, "workers.minReplicas", "must be at least 2 in production");

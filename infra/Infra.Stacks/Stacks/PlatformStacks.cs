@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Constructs;
 using Infra.Stacks.Common;
+using Infra.Stacks.Compliance;
 using Infra.Stacks.Data;
 using Infra.Stacks.Edge;
 using Infra.Stacks.Network;
@@ -71,6 +72,10 @@ public sealed class PlatformStacks
         Edge = new EdgeStack(scope, $"{settings.Name}-edge", props("edge", "CloudFront"), settings, Web.Tier);
         Workers = new WorkersStack(scope, $"{settings.Name}-workers", props("workers", "EKS cluster and the workflow workers"), settings, Network.Network, Data, Web, paths);
         Observability = new ObservabilityStack(scope, $"{settings.Name}-observability", props("observability", "alarms and dashboard"), settings, Web.Tier, Data);
+
+        // A deploy with the example values of stacks/*.yaml is refused where they are used.
+        PlaceholderGuard.Apply(Web, settings, ["web.certificateArn", "aws.account"]);
+        PlaceholderGuard.Apply(Edge, settings, ["edge.certificateArn", "edge.originDomainName", "edge.domainNames", "aws.account"]);
 
         foreach (var stack in All)
         {
@@ -183,6 +188,9 @@ public sealed class WorkersStack : Stack
         StoreAccess.Allow(this, "WorkersToRedis", data.Cache.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, CacheConstruct.Port, "EKS workers to Redis");
         StoreAccess.Allow(this, "WorkersToCacheRedis", data.WorkflowCache.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, CacheConstruct.Port, "EKS workers to the cache Redis");
         StoreAccess.Allow(this, "WorkersToDocumentDb", data.Database.SecurityGroup, Cluster.Cluster.ClusterSecurityGroup, DatabaseConstruct.Port, "EKS workers to DocumentDB");
+
+        // Last: the EKS providers exist once every manifest and chart has been added.
+        CdkInternals.SuppressEksProviders(this);
 
         _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.Cluster.ClusterName });
         _ = new CfnOutput(this, "KubeconfigCommand", new CfnOutputProps

@@ -4,9 +4,11 @@ using Amazon.CDK.AWS.AutoScaling;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
+using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.CustomResources;
 using Constructs;
 using Infra.Stacks.Settings;
@@ -17,6 +19,7 @@ using Ec2BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
 using Ec2EbsDeviceOptions = Amazon.CDK.AWS.EC2.EbsDeviceOptions;
 using Ec2EbsDeviceVolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType;
 using TargetHealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
+using Infra.Stacks.Compliance;
 
 namespace Infra.Stacks.WebTier;
 
@@ -44,6 +47,8 @@ public sealed class WebTierConstruct : Construct
     public Secret ApiKey { get; }
     public LogGroup Logs { get; }
     public IBucket? AccessLogs { get; }
+    /// <summary>The group's launch, termination and failure notifications (subscribe operators or a chat hook).</summary>
+    public Topic ScalingEvents { get; }
 
     public WebTierConstruct(Construct scope, string id, EnvironmentSettings settings, IVpc vpc, SubnetSelection publicSubnets,
         SubnetSelection appSubnets, WebTierDependencies deps, ServiceImage image) : base(scope, id)
@@ -55,13 +60,17 @@ public sealed class WebTierConstruct : Construct
         OriginSecret = new Secret(this, "OriginSecret", new SecretProps
         {
             Description = $"{settings.Name}: header value CloudFront sends and the ALB requires ({OriginHeader})",
+            RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
             GenerateSecretString = new SecretStringGenerator { PasswordLength = 48, ExcludePunctuation = true }, // ALB treats * and ? as wildcards
         });
         ApiKey = new Secret(this, "ApiKey", new SecretProps
         {
             Description = $"{settings.Name}: API key with read and write scopes; instances configure only its SHA-256",
+            RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
             GenerateSecretString = new SecretStringGenerator { PasswordLength = 40, ExcludePunctuation = true },
         });
+        NagSuppressions.Add(OriginSecret, new NagSuppression("AwsSolutions-SMG4", "the origin header value: a rotation must update CloudFront's origin header and the ALB rule together, accepting old and new during the switch; rotation needs the service to re-read the secret while it runs (API instances read it at boot, worker pods at start); until that lands (issue 'Deploy-ready', open), rotate by updating the secret and replacing instances and pods (README, Security posture)"));
+        NagSuppressions.Add(ApiKey, new NagSuppression("AwsSolutions-SMG4", "the platform API key: a rotation must keep the old key valid until clients switch; rotation needs the service to re-read the secret while it runs (API instances read it at boot, worker pods at start); until that lands (issue 'Deploy-ready', open), rotate by updating the secret and replacing instances and pods (README, Security posture)"));
         Logs = new LogGroup(this, "ServiceLogs", new LogGroupProps
         {
             Retention = RetentionDays.ONE_MONTH,
@@ -99,6 +108,8 @@ public sealed class WebTierConstruct : Construct
                 AutoDeleteObjects = !settings.Production,
             });
             LoadBalancer.LogAccessLogs(bucket, "alb");
+            if (!settings.Production) CdkInternals.SuppressAutoDeleteObjects(Stack.Of(this));
+            NagSuppressions.Add(bucket, new NagSuppression("AwsSolutions-S1", "this bucket is the ALB's access-log destination; logging its own accesses to itself would loop, and S3 data events in CloudTrail cover reads of it"));
             AccessLogs = bucket;
         }
 
@@ -113,6 +124,9 @@ public sealed class WebTierConstruct : Construct
             Description = $"{settings.Name} API instances: read their secrets, pull the image, write logs",
             ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")], // Session Manager, no SSH
         });
+        NagSuppressions.Add(InstanceRole, new NagSuppression("AwsSolutions-IAM4",
+            "AmazonSSMManagedInstanceCore lets operators reach instances with Session Manager (no SSH, no open port); AWS maintains it with the SSM agent",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"));
         deps.RedisAuthToken.GrantRead(InstanceRole);
         deps.CacheRedisAuthToken.GrantRead(InstanceRole);
         SignalPolicies.AllowPublishing(InstanceRole);
@@ -147,8 +161,10 @@ public sealed class WebTierConstruct : Construct
             ],
         });
 
+        ScalingEvents = ScalingEventsTopic(settings);
         Group = new AutoScalingGroup(this, "Group", new AutoScalingGroupProps
         {
+            Notifications = [new NotificationConfiguration { Topic = ScalingEvents }], // every launch, termination and failure
             Vpc = vpc,
             VpcSubnets = appSubnets,
             LaunchTemplate = launchTemplate,
@@ -182,11 +198,13 @@ public sealed class WebTierConstruct : Construct
             ["GRACE"] = settings.Service.ShutdownGraceSeconds.ToString(),
             ["LOG_GROUP"] = Logs.LogGroupName,
             ["REDIS_HOST"] = deps.RedisHost,
+            ["REDIS_PORT"] = Data.CacheConstruct.Port.ToString(),
             ["REDIS_SECRET"] = deps.RedisAuthToken.SecretArn,
             ["CACHE_HOST"] = deps.CacheRedisHost,
             ["CACHE_SECRET"] = deps.CacheRedisAuthToken.SecretArn,
             ["ENVIRONMENT"] = settings.Name,
             ["DB_HOST"] = deps.DatabaseHost,
+            ["DB_PORT"] = Data.DatabaseConstruct.Port.ToString(),
             ["DB_SECRET"] = deps.DatabaseSecret.SecretArn,
             ["API_KEY_SECRET"] = ApiKey.SecretArn,
             ["STACK"] = stack.StackName,
@@ -290,7 +308,47 @@ public sealed class WebTierConstruct : Construct
             ]),
             InstallLatestAwsSdk = false,
         });
+        NagSuppressions.AddUnder(lookup, r => r.CfnResourceType == "AWS::IAM::Policy", new NagSuppression("AwsSolutions-IAM5",
+            "ec2:DescribeManagedPrefixLists has no resource-level permissions; the policy allows nothing else", "Resource::*"));
+        CdkInternals.SuppressAwsCustomResourceHandler(Stack.Of(this));
         return lookup.GetResponseField("PrefixLists.0.PrefixListId");
+    }
+
+    /// <summary>
+    /// An encrypted, TLS-only topic for the group's lifecycle notifications. Its key is customer-managed because Auto
+    /// Scaling publishes with its service-linked role, which the AWS-managed aws/sns key's policy cannot admit.
+    /// </summary>
+    private Topic ScalingEventsTopic(EnvironmentSettings settings)
+    {
+        var key = new Key(this, "ScalingEventsKey", new KeyProps
+        {
+            Description = $"{settings.Name} Auto Scaling notifications topic encryption",
+            EnableKeyRotation = true,
+            RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AutoScalingPublishes",
+            // By condition, not as a principal: a key policy naming a role that does not exist yet (an account's first
+            // Auto Scaling group creates it) is refused.
+            Principals = [new AnyPrincipal()],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"], // "this key", in a key policy
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["kms:CallerAccount"] = Aws.ACCOUNT_ID },
+                ["ArnEquals"] = new Dictionary<string, object>
+                {
+                    ["aws:PrincipalArn"] = $"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                },
+            },
+        }));
+        return new Topic(this, "ScalingEvents", new TopicProps
+        {
+            DisplayName = $"{settings.Name} API instances: launches, terminations, failures",
+            MasterKey = key,
+            EnforceSSL = true,
+        });
     }
 
     private static string BootScript(IReadOnlyDictionary<string, string> values)

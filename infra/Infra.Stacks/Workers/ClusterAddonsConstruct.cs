@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.EKS;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
 using Infra.Stacks.Settings;
+using Infra.Stacks.Compliance;
 
 namespace Infra.Stacks.Workers;
 
@@ -61,6 +62,9 @@ public sealed class ClusterAddonsConstruct : Construct
                 ["StringEquals"] = new Dictionary<string, object> { [$"aws:ResourceTag/k8s.io/cluster-autoscaler/{workers.ClusterName}"] = "owned" },
             },
         }));
+        NagSuppressions.AddToDefaultPolicy(Autoscaler.Role, new NagSuppression("AwsSolutions-IAM5",
+            "the Cluster Autoscaler's documented policy: Describe calls have no resource-level permissions; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup are limited by condition to groups tagged as owned by this cluster (the managed node group's Auto Scaling group name is chosen by EKS, so no ARN can be written)",
+            "Resource::*"));
         ClusterAutoscaler = cluster.AddHelmChart("ClusterAutoscaler", new HelmChartOptions
         {
             Chart = "cluster-autoscaler",
@@ -102,6 +106,9 @@ public sealed class ClusterAddonsConstruct : Construct
             Actions = ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"],
             Resources = ["*"], // CloudWatch metric reads have no resource-level permissions
         }));
+        NagSuppressions.AddToDefaultPolicy(KedaOperator.Role, new NagSuppression("AwsSolutions-IAM5",
+            "KEDA's aws-cloudwatch scaler reads the QueueLength signal with cloudwatch:GetMetricData/GetMetricStatistics, which have no resource-level permissions",
+            "Resource::*"));
         Keda = cluster.AddHelmChart("Keda", new HelmChartOptions
         {
             Chart = "keda",

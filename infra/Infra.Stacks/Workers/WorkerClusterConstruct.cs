@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.EKS;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Lambda;
 using Constructs;
+using Infra.Stacks.Compliance;
 using Infra.Stacks.Settings;
 using Ec2BlockDevice = Amazon.CDK.AWS.EC2.BlockDevice;
 using Ec2BlockDeviceVolume = Amazon.CDK.AWS.EC2.BlockDeviceVolume;
@@ -89,5 +90,22 @@ public sealed class WorkerClusterConstruct : Construct
             LaunchTemplateSpec = new LaunchTemplateSpec { Id = nodeTemplate.LaunchTemplateId!, Version = nodeTemplate.LatestVersionNumber },
             Labels = new Dictionary<string, string> { ["workload"] = "workflow-workers" },
         });
+
+        if (w.EndpointAccess != EndpointAccessMode.Private)
+            NagSuppressions.AddUnder(Cluster, r => r.CfnResourceType == "Custom::AWSCDK-EKS-Cluster", new NagSuppression("AwsSolutions-EKS1",
+                "workers.endpointAccess is public-and-private in this non-production environment (kubectl from a laptop, still IAM-authenticated); the settings validator requires private in production"));
+        NagSuppressions.Add(Cluster.Role, new NagSuppression("AwsSolutions-IAM4",
+            "AmazonEKSClusterPolicy is the policy EKS documents for the cluster role; AWS maintains it as EKS gains features",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy"));
+        NagSuppressions.Add(Nodes.Role, new NagSuppression("AwsSolutions-IAM4",
+            "the node role's policies EKS requires for managed node groups (kubelet registration, the VPC CNI, image pulls from ECR); AWS maintains them",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy", "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"));
+        NagSuppressions.AddUnder(Cluster, r => r.Node.Path.EndsWith("/KubectlHandlerRole/Resource"), new NagSuppression("AwsSolutions-IAM4",
+            "CDK's kubectl handler role: Lambda's basic and VPC execution policies plus read-only ECR (pulling the kubectl layer's images), as CDK 2.160 defines it",
+            "/^Policy::.*AWSLambda(Basic|VPCAccess)ExecutionRole.*$/", "/^Policy::.*AmazonEC2ContainerRegistryReadOnly.*$/", "/^Policy::.*AmazonElasticContainerRegistryPublicReadOnly.*$/"));
+        NagSuppressions.AddUnder(Cluster, r => r.Node.Path.EndsWith("/CreationRole/DefaultPolicy/Resource"), new NagSuppression("AwsSolutions-IAM5",
+            "CDK's cluster creation role: eks:* on this cluster's ARNs (cluster/<name>/*, fargateprofile/<name>/*) and the Describe/CreateServiceLinkedRole calls that have no resource scope, as CDK 2.160 generates it",
+            "Resource::*", "/^Resource::arn:<AWS::Partition>:eks:.*:(cluster|fargateprofile)/workflows-.*/\\*$/"));
     }
 }
