@@ -21,13 +21,18 @@ export function nag(templateFile) {
     return { findings: [], suppressionErrors: badSuppressions(template), loadError: `cdk-nag could not load the template: ${e.message.split('\n')[0]}` };
   }
   const report = new AwsSolutionsChecks().validateScope(stack);
+  // Stack-level suppressions by construct path, for resources CDK adds while synthesizing (NagSuppressions.AddByPath).
+  const byPath = template.Metadata?.cdk_nag?.path_suppressions ?? [];
   const findings = [];
   for (const violation of report.violations) {
     const [, rule, finding] = /^([^[]+)(?:\[(.*)\])?$/.exec(violation.ruleName);
     for (const at of violation.violatingResources) {
       const logicalId = at.constructPath.split('/').pop();
       const resource = template.Resources?.[logicalId] ?? {};
-      const suppression = suppressionFor(resource.Metadata?.cdk_nag?.rules_to_suppress, rule, finding);
+      const suppression = suppressionFor([
+        ...(resource.Metadata?.cdk_nag?.rules_to_suppress ?? []),
+        ...byPath.filter((s) => (resource.Metadata?.['aws:cdk:path'] ?? '').includes(s.path)),
+      ], rule, finding);
       findings.push({
         rule,
         finding: finding ?? null,
@@ -61,6 +66,9 @@ function regex(text) {
 
 function badSuppressions(template) {
   const errors = [];
+  for (const s of template.Metadata?.cdk_nag?.path_suppressions ?? [])
+    if (typeof s.reason !== 'string' || s.reason.trim().length < MinimumReasonLength)
+      errors.push({ logicalId: '(template)', path: s.path, rule: s.id, message: `the suppression of ${s.id} under ${s.path} needs a reason of at least ${MinimumReasonLength} characters` });
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     for (const s of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
       if (typeof s.reason !== 'string' || s.reason.trim().length < MinimumReasonLength)

@@ -24,6 +24,8 @@ root.SetAction(async (ParseResult p, CancellationToken _) =>
     var output = Path.GetFullPath(p.GetValue(outDir) ?? Path.Combine("loadtest", "results", name));
     return await LoadTest.RunAsync(new LoadTestRequest(p.GetValue(profile)!, scale, p.GetValue(baseUrl)!, key, output, repository));
 });
+// Redirected output (a log file, CI) has no width: keep table rows on one line rather than wrap at 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -42,6 +42,15 @@ public static class CdkInternals
     public static void SuppressAutoDeleteObjects(Stack stack) =>
         NagSuppressions.AddUnder(stack, r => r.Node.Path.Contains("/Custom::S3AutoDeleteObjectsCustomResourceProvider/"), HandlerRuntime, HandlerManagedPolicies);
 
+    /// <summary>
+    /// The handlers behind a cross-region reference: a writer in the producing region puts the value into SSM
+    /// parameters of the consuming region, a reader there reads them (the WAF ACL's ARN for CloudFront).
+    /// </summary>
+    public static void SuppressCrossRegionReferences(Stack stack) =>
+        NagSuppressions.AddByPath(stack, "/Custom::CrossRegionExport", HandlerRuntime, HandlerManagedPolicies,
+            new NagSuppression("AwsSolutions-IAM5", "CDK's cross-region reference handler reads and writes the SSM parameters under /cdk/exports/<stack>/*, the path CDK reserves for them",
+                "/^Resource::arn:<AWS::Partition>:ssm:.*:parameter/cdk/exports/.*\\*$/"));
+
     /// <summary>The Lambda log retention handler CDK adds for CloudWatch log exports with a retention.</summary>
     public static void SuppressLogRetention(Stack stack) =>
         NagSuppressions.AddUnder(stack, r => r.Node.Path.Contains("/LogRetention"), HandlerRuntime, HandlerManagedPolicies,

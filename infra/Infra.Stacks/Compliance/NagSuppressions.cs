@@ -39,6 +39,33 @@ public static class NagSuppressions
             Write(resource, suppressions);
     }
 
+    private static readonly ConditionalWeakTable<Stack, List<(string Path, NagSuppression Suppression)>> ByPath = new();
+
+    /// <summary>
+    /// Suppresses on the resources of <paramref name="stack"/> whose construct path contains
+    /// <paramref name="pathFragment"/>, including resources CDK creates only while synthesizing (cross-region
+    /// reference handlers), which no construct walk can reach earlier. Written to the template's own metadata
+    /// (<c>cdk_nag.path_suppressions</c>), which infra/compliance/nag.mjs reads.
+    /// </summary>
+    public static void AddByPath(Stack stack, string pathFragment, params NagSuppression[] suppressions)
+    {
+        foreach (var s in suppressions)
+            if (string.IsNullOrWhiteSpace(s.Reason) || s.Reason.Trim().Length < 10)
+                throw new ArgumentException($"the suppression of {s.Rule} under {stack.Node.Path}/…{pathFragment}… needs a reason (10 characters or more)");
+        var list = ByPath.GetOrCreateValue(stack);
+        list.AddRange(suppressions.Select(s => (pathFragment, s)));
+        var metadata = stack.TemplateOptions.Metadata ?? new Dictionary<string, object>();
+        metadata["cdk_nag"] = new Dictionary<string, object>
+        {
+            ["path_suppressions"] = list.Select(e => new Dictionary<string, object>
+            {
+                ["path"] = e.Path, ["id"] = e.Suppression.Rule, ["reason"] = e.Suppression.Reason,
+                ["applies_to"] = e.Suppression.AppliesTo.Select(AppliesTo).ToArray(),
+            }).ToArray(),
+        };
+        stack.TemplateOptions.Metadata = metadata;
+    }
+
     private static object AppliesTo(string entry) =>
         entry.Length > 2 && entry.StartsWith('/') && entry.EndsWith('/') ? new Dictionary<string, object> { ["regex"] = entry } : entry;
 

@@ -23,7 +23,7 @@ public sealed class EdgeConstruct : Construct
     public Distribution Distribution { get; }
     public IBucket? AccessLogs { get; }
 
-    public EdgeConstruct(Construct scope, string id, EnvironmentSettings settings, string loadBalancerDnsName, ISecret originSecret) : base(scope, id)
+    public EdgeConstruct(Construct scope, string id, EnvironmentSettings settings, string loadBalancerDnsName, ISecret originSecret, string? webAclArn = null) : base(scope, id)
     {
         var edge = settings.Edge;
         var origin = new HttpOrigin(edge.OriginDomainName ?? loadBalancerDnsName, new HttpOriginProps
@@ -64,6 +64,7 @@ public sealed class EdgeConstruct : Construct
 
         Distribution = new Distribution(this, "Distribution", new DistributionProps
         {
+            WebAclId = webAclArn, // AWS WAF (edge.webAcl), from the us-east-1 stack
             EnableLogging = edge.AccessLogs,
             LogBucket = AccessLogs,
             LogFilePrefix = edge.AccessLogs ? "cloudfront/" : null,
@@ -115,6 +116,9 @@ public sealed class EdgeConstruct : Construct
         if (edge.CertificateArn is null)
             NagSuppressions.Add(Distribution, new NagSuppression("AwsSolutions-CFR4",
                 "no viewer certificate in this non-production environment: the *.cloudfront.net default certificate, with which CloudFront cannot require TLS 1.2; the settings validator requires edge.certificateArn (TLS 1.2_2021) in production"));
+        if (webAclArn is null)
+            NagSuppressions.Add(Distribution, new NagSuppression("AwsSolutions-CFR2",
+                "no AWS WAF web ACL in this non-production environment (edge.webAcl false: cost); the settings validator requires it in production"));
         if (edge.OriginProtocol == OriginProtocol.HttpOnly)
             NagSuppressions.Add(Distribution, new NagSuppression("AwsSolutions-CFR5",
                 "HTTP to the ALB in this non-production environment (no certificate there); the ALB still answers only CloudFront (origin-facing prefix list and secret header); the settings validator requires https-only with TLS 1.2 in production"));

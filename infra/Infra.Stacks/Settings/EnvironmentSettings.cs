@@ -86,6 +86,10 @@ public sealed record EdgeSettings
     /// <summary>CloudFront standard access logs to an S3 bucket of the edge stack.</summary>
     public bool AccessLogs { get; init; } = true;
     public int AccessLogRetentionDays { get; init; } = 90;
+    /// <summary>An AWS WAF web ACL (managed rule groups, per-IP rate limit) in a us-east-1 stack of its own.</summary>
+    public bool WebAcl { get; init; }
+    /// <summary>Requests one IP may send in 5 minutes before WAF blocks it (WAF's minimum is 10).</summary>
+    public int RateLimitPer5Minutes { get; init; } = 2000;
 }
 
 public sealed record CacheSettings

@@ -64,6 +64,7 @@ public static partial class SettingsValidator
         Range(s.Edge.NotFoundCacheSeconds, 0, 86_400, "edge.notFoundCacheSeconds");
         Range(s.Edge.StaticAssetsTtlDays, 1, 365, "edge.staticAssetsTtlDays");
         Range(s.Edge.AccessLogRetentionDays, 1, 3650, "edge.accessLogRetentionDays");
+        Range(s.Edge.RateLimitPer5Minutes, 10, 2_000_000_000, "edge.rateLimitPer5Minutes");
         Check(s.Edge.CertificateArn is null || s.Edge.CertificateArn.StartsWith("arn:aws:acm:us-east-1:"), "edge.certificateArn",
             $"'{s.Edge.CertificateArn}' must be an ACM certificate in us-east-1 (arn:aws:acm:us-east-1:…): CloudFront reads certificates only there");
         Check(s.Edge.CertificateArn is null || s.Edge.DomainNames.Count > 0, "edge.domainNames", "must name the viewer domains on edge.certificateArn");
@@ -93,6 +94,7 @@ public static partial class SettingsValidator
             Check(s.Edge.OriginProtocol == OriginProtocol.HttpsOnly, "edge.originProtocol", "must be https-only in production");
             Check(s.Web.AccessLogs, "web.accessLogs", "must be true in production");
             Check(s.Edge.AccessLogs, "edge.accessLogs", "must be true in production");
+            Check(s.Edge.WebAcl, "edge.webAcl", "must be true in production (AWS WAF in front of CloudFront)");
             Check(s.Edge.CertificateArn is not null, "edge.certificateArn", "is required in production (viewers get TLS 1.2+ only with a certificate of your own)");
             Check(s.Web.MinCapacity >= 2, "web.minCapacity", "must be at least 2 in production (one per zone)");
             Check(s.Workers.EndpointAccess == EndpointAccessMode.Private, "workers.endpointAccess", "must be private in production");

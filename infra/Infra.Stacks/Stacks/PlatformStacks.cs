@@ -45,7 +45,9 @@ public sealed class PlatformStacks
     public EdgeStack Edge { get; }
     public ObservabilityStack Observability { get; }
     public WorkersStack Workers { get; }
-    public IReadOnlyList<Stack> All => [Network, Data, Web, Edge, Workers, Observability];
+    /// <summary>The WAF web ACL for CloudFront, in us-east-1 (edge.webAcl); null when the environment has none.</summary>
+    public EdgeFirewallStack? EdgeFirewall { get; }
+    public IReadOnlyList<Stack> All => EdgeFirewall is null ? [Network, Data, Web, Edge, Workers, Observability] : [Network, Data, Web, EdgeFirewall, Edge, Workers, Observability];
 
     /// <summary>
     /// Context entries the stacks need so that synthesis never looks anything up: the availability zones of an
@@ -66,10 +68,28 @@ public sealed class PlatformStacks
             Env = new Amazon.CDK.Environment { Region = settings.Aws.Region, Account = settings.Aws.Account },
             TerminationProtection = settings.Production,
         };
+        // CloudFront reads WAF web ACLs only in us-east-1: the ACL gets a stack there, and its ARN reaches the edge stack
+        // as a cross-region reference (CDK writes it to SSM in the edge stack's region at deploy time).
+        var crossRegion = settings.Edge.WebAcl;
         Network = new NetworkStack(scope, $"{settings.Name}-network", props("network", "VPC over three subnet tiers"), settings);
         Data = new DataStack(scope, $"{settings.Name}-data", props("data", "ElastiCache Redis and DocumentDB"), settings, Network.Network);
         Web = new WebStack(scope, $"{settings.Name}-web", props("web", "API instances behind an ALB"), settings, Network.Network, Data, paths);
-        Edge = new EdgeStack(scope, $"{settings.Name}-edge", props("edge", "CloudFront"), settings, Web.Tier);
+        if (settings.Edge.WebAcl)
+        {
+            var firewall = props("edge-waf", "AWS WAF web ACL for CloudFront (us-east-1)");
+            EdgeFirewall = new EdgeFirewallStack(scope, $"{settings.Name}-edge-waf", new StackProps
+            {
+                StackName = firewall.StackName, Description = firewall.Description, TerminationProtection = firewall.TerminationProtection,
+                Env = new Amazon.CDK.Environment { Region = "us-east-1", Account = settings.Aws.Account },
+                CrossRegionReferences = true,
+            }, settings);
+        }
+        var edgeProps = props("edge", "CloudFront");
+        Edge = new EdgeStack(scope, $"{settings.Name}-edge", new StackProps
+        {
+            StackName = edgeProps.StackName, Description = edgeProps.Description, Env = edgeProps.Env, TerminationProtection = edgeProps.TerminationProtection,
+            CrossRegionReferences = crossRegion,
+        }, settings, Web.Tier, EdgeFirewall?.Firewall.WebAcl.AttrArn);
         Workers = new WorkersStack(scope, $"{settings.Name}-workers", props("workers", "EKS cluster and the workflow workers"), settings, Network.Network, Data, Web, paths);
         Observability = new ObservabilityStack(scope, $"{settings.Name}-observability", props("observability", "alarms and dashboard"), settings, Web.Tier, Data);
 
@@ -144,13 +164,26 @@ public sealed class WebStack : Stack
     }
 }
 
+public sealed class EdgeFirewallStack : Stack
+{
+    public WebAclConstruct Firewall { get; }
+
+    public EdgeFirewallStack(Construct scope, string id, StackProps props, EnvironmentSettings settings) : base(scope, id, props)
+    {
+        Firewall = new WebAclConstruct(this, "Firewall", settings);
+        CdkInternals.SuppressCrossRegionReferences(this); // the writer of the ACL's ARN into the edge stack's region
+        _ = new CfnOutput(this, "WebAclArn", new CfnOutputProps { Value = Firewall.WebAcl.AttrArn });
+    }
+}
+
 public sealed class EdgeStack : Stack
 {
     public EdgeConstruct Edge { get; }
 
-    public EdgeStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, WebTierConstruct web) : base(scope, id, props)
+    public EdgeStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, WebTierConstruct web, string? webAclArn) : base(scope, id, props)
     {
-        Edge = new EdgeConstruct(this, "Edge", settings, web.LoadBalancer.LoadBalancerDnsName, web.OriginSecret);
+        Edge = new EdgeConstruct(this, "Edge", settings, web.LoadBalancer.LoadBalancerDnsName, web.OriginSecret, webAclArn);
+        if (webAclArn is not null) CdkInternals.SuppressCrossRegionReferences(this);
         _ = new CfnOutput(this, "CloudFrontDomainName", new CfnOutputProps { Value = Edge.Distribution.DistributionDomainName });
     }
 }
