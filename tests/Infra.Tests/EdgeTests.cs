@@ -61,4 +61,26 @@ public class EdgeTests
             ("Logging", Like(("Bucket", Match.AnyValue()), ("Prefix", "cloudfront/")))))));
         Environments.Get("dev").Edge.HasResourceProperties("AWS::CloudFront::Distribution", Like(("DistributionConfig", Like(("Logging", Match.AnyValue())))));
     }
+
+    [Fact]
+    public void Prod_puts_a_waf_web_acl_from_us_east_1_in_front_of_cloudfront()
+    {
+        var prod = Environments.Get("prod");
+        var firewall = prod.Stacks.EdgeFirewall!;
+        Assert.Equal("us-east-1", firewall.Region);
+        var acl = prod.Template(firewall);
+        acl.HasResourceProperties("AWS::WAFv2::WebACL", Like(("Scope", "CLOUDFRONT"), ("DefaultAction", Like(("Allow", Match.AnyValue()))),
+            ("Rules", Match.ArrayWith([
+                Like(("Name", "AWSManagedRulesAmazonIpReputationList")),
+                Like(("Name", "AWSManagedRulesCommonRuleSet"), ("Statement", Like(("ManagedRuleGroupStatement", Like(("RuleActionOverrides", Match.ArrayWith([Like(("Name", "SizeRestrictions_BODY"), ("ActionToUse", Like(("Count", Match.AnyValue()))))]))))))),
+                Like(("Name", "AWSManagedRulesKnownBadInputsRuleSet")),
+                Like(("Name", "RatePerIp"), ("Action", Like(("Block", Match.AnyValue()))), ("Statement", Like(("RateBasedStatement", Like(("Limit", 2000), ("AggregateKeyType", "IP"))))))]))));
+        acl.ResourceCountIs("AWS::WAFv2::LoggingConfiguration", 1);
+        acl.HasResourceProperties("AWS::Logs::LogGroup", Like(("LogGroupName", "aws-waf-logs-workflows-prod")));
+        // The distribution takes the ACL's ARN through CDK's cross-region reference (an SSM parameter read at deploy time).
+        prod.Edge.HasResourceProperties("AWS::CloudFront::Distribution", Like(("DistributionConfig", Like(("WebACLId", Match.AnyValue())))));
+        prod.Edge.ResourceCountIs("Custom::CrossRegionExportReader", 1);
+
+        Assert.Null(Environments.Get("dev").Stacks.EdgeFirewall);
+    }
 }
