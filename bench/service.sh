@@ -2,7 +2,9 @@
 # Benchmark, not a test: the workflow service on this machine.
 #  1. end-to-end executions/s of ONE worker process in queue mode (Redis Streams, SQLite), one-node `set` workflow:
 #     N executions are queued through the API first, then the worker is started and timed until the stream is empty.
-#  2. GET /api/workflows requests/s and p95 latency at 100 connections (hey), API role alone.
+#  2. GET /api/workflows requests/s and p95 latency at 100 connections (hey), API role alone, beside its ceiling: a
+#     minimal Kestrel endpoint (bench/Workflows.Bench.Ceiling) answering the same bytes, measured in the same run.
+# BENCH_APP_DIR=<published service> skips publishing (to compare two builds).
 # Prints each run and the median of 3, with the machine. Usage: bench/service.sh [executions=3000] [seconds=15]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +26,10 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
   || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
-echo "== publishing Release build"
-dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet
+echo "== publishing Release builds (the service and the HTTP ceiling)"
+if [ -n "${BENCH_APP_DIR:-}" ]; then cp -r "$BENCH_APP_DIR" "$work/app"
+else dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet; fi
+dotnet publish bench/Workflows.Bench.Ceiling -c Release -o "$work/ceiling" -p:UseAppHost=false --nologo -v quiet
 
 KEY=bench-key
 HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
@@ -37,7 +41,7 @@ sleep 0.5
 start_service() { # role port datadir logfile
   ASPNETCORE_URLS="http://127.0.0.1:$2" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
   Workflows__Role="$1" Workflows__ExecutionMode=queue Redis__ConnectionString="127.0.0.1:$REDIS_PORT" \
-  Storage__DataDirectory="$3" Queue__MaxBacklog=1000000 \
+  Storage__DataDirectory="$3" Queue__MaxBacklog=1000000 Api__RateLimit__PermitsPerSecond=1000000 Api__RateLimit__Burst=10000000 \
   Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Sha256="$HASH" Auth__ApiKeys__0__Scopes__0=read Auth__ApiKeys__0__Scopes__1=write \
   dotnet "$work/app/Workflows.Service.dll" >"$4" 2>&1 &
   pids+=($!)
@@ -48,7 +52,7 @@ start_service() { # role port datadir logfile
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-exec_rates=() get_rps=() get_p95=() post_rps=() post_p95=()
+exec_rates=() get_rps=() get_p95=() post_rps=() post_p95=() ceil_rps=() ceil_p95=()
 for run in $(seq 1 $RUNS); do
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
   data="$work/data$run"; mkdir -p "$data"
@@ -88,10 +92,20 @@ for run in $(seq 1 $RUNS); do
   non200=$(echo "$get" | awk '/^  \[[0-9]+\]/ && $1 != "[200]" {s += $2} END {print s + 0}')
   [ "$non200" = "0" ] || { echo "GET returned $non200 non-200 answers"; echo "$get"; exit 1; }
   get_rps+=("$rps"); get_p95+=("$p95")
+  curl -fs -H "X-Api-Key: $KEY" "$base/api/workflows" -o "$work/body.json"
   kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
 
-  printf 'run %d: executions/s %.0f (%d in %.2f s) | POST execute %.0f req/s, p95 %.1f ms (25 conn) | GET /api/workflows %.0f req/s, p95 %.1f ms\n' \
-    "$run" "$rate" "$N" "$(echo "$t1 - $t0" | bc -l)" "${post_rps[-1]}" "${post_p95[-1]}" "$rps" "$p95"
+  # The ceiling: Kestrel alone with the same bytes, same load, same machine, same minute.
+  ceil_port=$(free_port)
+  ASPNETCORE_URLS="http://127.0.0.1:$ceil_port" dotnet "$work/ceiling/Workflows.Bench.Ceiling.dll" "$work/body.json" >"$work/ceiling$run.log" 2>&1 &
+  ceil_pid=$!; pids+=($ceil_pid)
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$ceil_port/" && break; sleep 0.1; done
+  ceil=$(hey -z "${SECONDS_GET}s" -c 100 "http://127.0.0.1:$ceil_port/")
+  ceil_rps+=("$(echo "$ceil" | awk '/Requests\/sec/ {print $2}')"); ceil_p95+=("$(echo "$ceil" | awk '/ 95% in / {print $3 * 1000}')")
+  kill "$ceil_pid"; wait "$ceil_pid" 2>/dev/null || true
+
+  printf 'run %d: executions/s %.0f (%d in %.2f s) | POST execute %.0f req/s, p95 %.1f ms (25 conn) | GET /api/workflows %.0f req/s, p95 %.1f ms | ceiling %.0f req/s (%d-byte body)\n' \
+    "$run" "$rate" "$N" "$(echo "$t1 - $t0" | bc -l)" "${post_rps[-1]}" "${post_p95[-1]}" "$rps" "$p95" "${ceil_rps[-1]}" "$(stat -c %s "$work/body.json")"
 done
 
 echo
@@ -100,3 +114,5 @@ echo "dotnet $(dotnet --version), redis $(redis-server --version | awk '{print $
 printf 'median of %d: executions/s %.0f (one worker, concurrency 8, queue mode, SQLite)\n' "$RUNS" "$(printf '%s\n' "${exec_rates[@]}" | median)"
 printf '             POST /api/workflows/{id}/execute %.0f req/s, p95 %.1f ms at 25 connections\n' "$(printf '%s\n' "${post_rps[@]}" | median)" "$(printf '%s\n' "${post_p95[@]}" | median)"
 printf '             GET /api/workflows %.0f req/s, p95 %.1f ms at 100 connections\n' "$(printf '%s\n' "${get_rps[@]}" | median)" "$(printf '%s\n' "${get_p95[@]}" | median)"
+get_median=$(printf '%s\n' "${get_rps[@]}" | median); ceil_median=$(printf '%s\n' "${ceil_rps[@]}" | median)
+printf '             ceiling (Kestrel alone, same body) %.0f req/s, p95 %.1f ms: GET at %.0f %% of it\n' "$ceil_median" "$(printf '%s\n' "${ceil_p95[@]}" | median)" "$(echo "100 * $get_median / $ceil_median" | bc -l)"

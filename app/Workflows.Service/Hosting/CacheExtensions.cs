@@ -31,7 +31,9 @@ public static class CacheExtensions
             o.MaximumPayloadBytes = 1024 * 1024;
         })
         .AddSerializer<Workflow?, WorkflowJsonSerializer<Workflow?>>()
-        .AddSerializer<Page<Workflow>, WorkflowJsonSerializer<Page<Workflow>>>();
+        .AddSerializer<Page<Workflow>, WorkflowJsonSerializer<Page<Workflow>>>()
+        .AddSerializer<RenderedPage, RenderedPageSerializer>();
+        services.AddSingleton<RenderedListCache>();
 
         if (!string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {

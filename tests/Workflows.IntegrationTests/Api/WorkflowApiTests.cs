@@ -161,6 +161,38 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_list_carries_an_etag_that_answers_304_until_a_write_changes_it()
+    {
+        await CreateWorkflowAsync(_client, DoublingWorkflow);
+        var first = await _client.GetAsync("/api/workflows?limit=10");
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+        Assert.Equal("application/json", first.Content.Headers.ContentType?.MediaType);
+        Assert.Single(JsonNode.Parse(await first.Content.ReadAsStringAsync())!["items"]!.AsArray());
+
+        // Same bytes, same tag; a client holding them gets 304 with no body.
+        var again = await _client.GetAsync("/api/workflows?limit=10");
+        Assert.Equal(etag, again.Headers.ETag);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        var conditional = new HttpRequestMessage(HttpMethod.Get, "/api/workflows?limit=10");
+        conditional.Headers.IfNoneMatch.Add(etag!);
+        var notModified = await _client.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        // Another query is another page with its own tag.
+        Assert.NotEqual(etag, (await _client.GetAsync("/api/workflows?limit=5")).Headers.ETag);
+
+        // A write drops the rendered pages: the next list holds the new workflow and a new tag, and the old tag gets 200.
+        await CreateWorkflowAsync(_client, DoublingWorkflow);
+        var stale = new HttpRequestMessage(HttpMethod.Get, "/api/workflows?limit=10");
+        stale.Headers.IfNoneMatch.Add(etag!);
+        var after = await _client.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.NotEqual(etag, after.Headers.ETag);
+        Assert.Equal(2, JsonNode.Parse(await after.Content.ReadAsStringAsync())!["items"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task Execute_answers_202_and_the_execution_finishes()
     {
         var workflow = await CreateWorkflowAsync(_client, DoublingWorkflow);
