@@ -4,7 +4,7 @@
 #     N executions are queued through the API first, then the worker is started and timed until the stream is empty.
 #  2. GET /api/workflows requests/s and p95 latency at 100 connections (hey), API role alone, beside its ceiling: a
 #     minimal Kestrel endpoint (bench/Workflows.Bench.Ceiling) answering the same bytes, measured in the same run.
-# BENCH_APP_DIR=<published service> skips publishing (to compare two builds).
+# BENCH_APP_DIR=<published service> skips publishing (to compare two builds); Queue__Concurrency=N sets the worker's.
 # Prints each run and the median of 3, with the machine. Usage: bench/service.sh [executions=3000] [seconds=15]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,7 +111,7 @@ done
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "dotnet $(dotnet --version), redis $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
-printf 'median of %d: executions/s %.0f (one worker, concurrency 8, queue mode, SQLite)\n' "$RUNS" "$(printf '%s\n' "${exec_rates[@]}" | median)"
+printf 'median of %d: executions/s %.0f (one worker, concurrency %s, queue mode, SQLite)\n' "$RUNS" "$(printf '%s\n' "${exec_rates[@]}" | median)" "${Queue__Concurrency:-8}"
 printf '             POST /api/workflows/{id}/execute %.0f req/s, p95 %.1f ms at 25 connections\n' "$(printf '%s\n' "${post_rps[@]}" | median)" "$(printf '%s\n' "${post_p95[@]}" | median)"
 printf '             GET /api/workflows %.0f req/s, p95 %.1f ms at 100 connections\n' "$(printf '%s\n' "${get_rps[@]}" | median)" "$(printf '%s\n' "${get_p95[@]}" | median)"
 get_median=$(printf '%s\n' "${get_rps[@]}" | median); ceil_median=$(printf '%s\n' "${ceil_rps[@]}" | median)
