@@ -49,9 +49,7 @@ public static class NagSuppressions
     /// </summary>
     public static void AddByPath(Stack stack, string pathFragment, params NagSuppression[] suppressions)
     {
-        foreach (var s in suppressions)
-            if (string.IsNullOrWhiteSpace(s.Reason) || s.Reason.Trim().Length < 10)
-                throw new ArgumentException($"the suppression of {s.Rule} under {stack.Node.Path}/…{pathFragment}… needs a reason (10 characters or more)");
+        RequireReasons(suppressions, $"{stack.Node.Path}/…{pathFragment}…");
         var list = ByPath.GetOrCreateValue(stack);
         list.AddRange(suppressions.Select(s => (pathFragment, s)));
         var metadata = stack.TemplateOptions.Metadata ?? new Dictionary<string, object>();
@@ -64,6 +62,14 @@ public static class NagSuppressions
             }).ToArray(),
         };
         stack.TemplateOptions.Metadata = metadata;
+    }
+
+    /// <summary>cdk-nag's own minimum: a reason a reviewer can weigh, 10 characters or more.</summary>
+    private static void RequireReasons(NagSuppression[] suppressions, string where)
+    {
+        foreach (var s in suppressions)
+            if (string.IsNullOrWhiteSpace(s.Reason) || s.Reason.Trim().Length < 10)
+                throw new ArgumentException($"the suppression of {s.Rule} on {where} needs a reason (10 characters or more)");
     }
 
     private static object AppliesTo(string entry) =>
@@ -79,9 +85,7 @@ public static class NagSuppressions
 
     private static void Write(CfnResource resource, NagSuppression[] suppressions)
     {
-        foreach (var s in suppressions)
-            if (string.IsNullOrWhiteSpace(s.Reason) || s.Reason.Trim().Length < 10)
-                throw new ArgumentException($"the suppression of {s.Rule} on {resource.Node.Path} needs a reason (10 characters or more)");
+        RequireReasons(suppressions, resource.Node.Path);
         var list = Written.GetOrCreateValue(resource);
         list.AddRange(suppressions.Where(s => !list.Contains(s)));
         resource.AddMetadata("cdk_nag", new Dictionary<string, object>
