@@ -29,6 +29,7 @@ public static class QueueExtensions
             .Validate(o => o.Concurrency is >= 1 and <= 1024, "Queue:Concurrency must be from 1 to 1024")
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Queue:MaxAttempts must be from 1 to 100")
             .Validate(o => o.MaxBacklog >= 1, "Queue:MaxBacklog must be at least 1")
+            .Validate(o => o.BacklogReadMilliseconds is >= 0 and <= 10_000, "Queue:BacklogReadMilliseconds must be from 0 to 10000")
             .Validate(o => o.ClaimIdleSeconds is >= 3 and <= 86_400, "Queue:ClaimIdleSeconds must be from 3 to 86400")
             .Validate(o => o.PollIntervalMilliseconds is >= 10 and <= 60_000, "Queue:PollIntervalMilliseconds must be from 10 to 60000")
             .Validate(o => o.InProcessCapacity >= 1, "Queue:InProcessCapacity must be at least 1")

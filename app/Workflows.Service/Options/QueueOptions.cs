@@ -9,6 +9,13 @@ public sealed class QueueOptions
     public long MaxBacklog { get; set; } = 10_000;
     public int RetryAfterSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How long one reading of the backlog (XINFO GROUPS) serves execute requests, plus what this process published
+    /// since: one Redis round trip per interval instead of one per request. 0 reads it on every request. Within the
+    /// interval the limit is exact for this process and may be overshot by what other API processes accept.
+    /// </summary>
+    public int BacklogReadMilliseconds { get; set; } = 100;
+
     /// <summary>Executions one worker process runs at once.</summary>
     public int Concurrency { get; set; } = 8;
 

@@ -78,6 +78,9 @@ public sealed class OutageTests : IAsyncLifetime
         var reader = factory.Client(ReadKey);
         var anonymous = factory.Client(key: null);
 
+        // Warm the path with the other key's bucket first: the 8 requests below must fit in well under the one second
+        // that refills a permit, which a cold first request (JIT, first rendering of the page) can take on its own.
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/workflows")).StatusCode);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 8; i++) statuses.Add((await writer.GetAsync("/api/workflows")).StatusCode);
         Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));

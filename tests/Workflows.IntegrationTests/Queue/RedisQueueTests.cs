@@ -79,6 +79,27 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
     }
 
     [Fact]
+    public async Task One_backlog_reading_serves_the_requests_of_its_interval_and_counts_what_they_published()
+    {
+        // A long interval: every request below is answered from one reading plus this process's own publishes.
+        await using var factory = await StartAsync("api", new() { ["Queue:MaxBacklog"] = "5", ["Queue:BacklogReadMilliseconds"] = "10000" });
+        var client = factory.Client();
+        var workflow = await CreateWorkflowAsync(client, DoublingWorkflow);
+        var server = redis.Connection.GetServer(redis.Connection.GetEndPoints()[0]);
+        long XinfoCalls() => server.Info("commandstats").SelectMany(g => g).Where(p => p.Key == "cmdstat_xinfo|groups" || p.Key == "cmdstat_xinfo")
+            .Select(p => long.Parse(p.Value.Split(',')[0].Split('=')[1])).Sum();
+        var before = XinfoCalls();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++) statuses.Add((await client.PostAsync($"/api/workflows/{workflow.Id}/execute", null)).StatusCode);
+
+        // Exact for this process: 5 accepted, then refused, although the reading (0) is never refreshed.
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Accepted, 5), .. Enumerable.Repeat(HttpStatusCode.ServiceUnavailable, 3)], statuses);
+        Assert.Equal(1, XinfoCalls() - before);
+        Assert.Equal(5, await redis.Connection.GetDatabase().StreamLengthAsync(Stream));
+    }
+
+    [Fact]
     public async Task A_redelivered_execution_that_already_finished_is_only_acknowledged()
     {
         await using var factory = await StartAsync("worker");

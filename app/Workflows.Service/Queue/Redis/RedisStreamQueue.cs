@@ -19,7 +19,24 @@ public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<Queu
     public static RedisChannel WakeChannel(QueueOptions o) => RedisChannel.Literal(o.StreamKey + ":wake");
     public static RedisChannel CancelChannel(QueueOptions o) => RedisChannel.Literal(o.StreamKey + ":cancel");
 
+    private sealed record BacklogReading(Task<long> Backlog, long StartedAt);
+    private BacklogReading? _reading;
+    private long _publishedSinceReading;
+
     public async Task<long> GetBacklogAsync(CancellationToken ct)
+    {
+        // One reading serves every request for BacklogReadMilliseconds, a failed one too (so an outage answers at once).
+        var reading = _reading;
+        if (_options.BacklogReadMilliseconds <= 0 || reading is null
+            || System.Diagnostics.Stopwatch.GetElapsedTime(reading.StartedAt).TotalMilliseconds >= _options.BacklogReadMilliseconds)
+        {
+            Interlocked.Exchange(ref _publishedSinceReading, 0);
+            reading = _reading = new BacklogReading(ReadBacklogAsync(), System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+        return await reading.Backlog + Interlocked.Read(ref _publishedSinceReading);
+    }
+
+    private async Task<long> ReadBacklogAsync()
     {
         var db = redis.GetDatabase();
         StreamGroupInfo[] groups;
@@ -42,6 +59,7 @@ public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<Queu
     {
         var db = redis.GetDatabase();
         await db.StreamAddAsync(_options.StreamKey, ExecutionIdField, executionId);
+        Interlocked.Increment(ref _publishedSinceReading); // counted until the next backlog reading
         // Best effort: a lost wake-up costs one poll interval, not the execution.
         _ = redis.GetSubscriber().PublishAsync(WakeChannel(_options), executionId, CommandFlags.FireAndForget);
     }
