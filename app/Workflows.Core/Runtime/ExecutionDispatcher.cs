@@ -13,7 +13,7 @@ public sealed class ExecutionDispatcher(IExecutionStore executions, IExecutionQu
 {
     public async Task<DispatchResult> DispatchAsync(Workflow workflow, JsonNode? input, CancellationToken ct)
     {
-        var backlog = await queue.GetBacklogAsync(ct);
+        var backlog = await queue.GetAdmissionBacklogAsync(ct);
         if (backlog >= options.MaxBacklog) return new DispatchResult.Rejected(backlog, options.RetryAfter);
 
         var execution = new Execution

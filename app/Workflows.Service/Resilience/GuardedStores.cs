@@ -36,6 +36,7 @@ public sealed class GuardedExecutionStore(IExecutionStore inner, DependencyGuard
 public sealed class GuardedExecutionQueue(IExecutionQueue inner, ICancellationBroadcaster broadcaster, DependencyGuard guard) : IExecutionQueue, ICancellationBroadcaster
 {
     public Task<long> GetBacklogAsync(CancellationToken ct) => guard.RunAsync(inner.GetBacklogAsync, ct);
+    public Task<long> GetAdmissionBacklogAsync(CancellationToken ct) => guard.RunAsync(inner.GetAdmissionBacklogAsync, ct);
     public Task PublishAsync(string executionId, CancellationToken ct) => guard.RunAsync(t => inner.PublishAsync(executionId, t), ct);
     public Task BroadcastAsync(string executionId, CancellationToken ct) => guard.RunAsync(t => broadcaster.BroadcastAsync(executionId, t), ct);
 }

@@ -23,7 +23,10 @@ public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<Queu
     private BacklogReading? _reading;
     private long _publishedSinceReading;
 
-    public async Task<long> GetBacklogAsync(CancellationToken ct)
+    /// <summary>The exact backlog, read now (the QueueLength signal).</summary>
+    public Task<long> GetBacklogAsync(CancellationToken ct) => ReadBacklogAsync();
+
+    public async Task<long> GetAdmissionBacklogAsync(CancellationToken ct)
     {
         // One reading serves every request for BacklogReadMilliseconds, a failed one too (so an outage answers at once).
         var reading = _reading;
