@@ -14,7 +14,7 @@ public static class Summary
 {
     public static void Print(TextWriter output, EnvironmentSettings settings, IReadOnlyList<AssemblyTemplate> templates, ComplianceReport compliance)
     {
-        var console = Console(output);
+        var console = ConsoleFor(output);
         var byFile = compliance.Templates.ToDictionary(t => Path.GetFullPath(t.File));
         console.WriteLine();
         console.WriteLine($"== {settings.Name} ({settings.Aws.Region}{(settings.Production ? ", production" : "")})");
@@ -56,7 +56,7 @@ public static class Summary
         return compliance.Templates.Where(t => files.Contains(Path.GetFullPath(t.File))).SelectMany(t => t.Problems).ToList();
     }
 
-    private static IAnsiConsole Console(TextWriter output)
+    private static IAnsiConsole ConsoleFor(TextWriter output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         // Redirected output (a file, a test, the CDK CLI) has no width: keep rows on one line rather than wrap at 80.

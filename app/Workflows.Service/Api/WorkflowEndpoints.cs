@@ -29,7 +29,8 @@ public static class WorkflowEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, HttpResponse response, IWorkflowStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, HttpResponse response, IWorkflowStore store, RenderedListCache rendered,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var page = Query.Paging(request, errors);
@@ -44,21 +45,15 @@ public static class WorkflowEndpoints
         var name = request.Query["name"].FirstOrDefault();
         var owner = request.Query["owner"].FirstOrDefault();
         var query = new WorkflowQuery(active, string.IsNullOrEmpty(name) ? null : name, string.IsNullOrEmpty(owner) ? null : owner, page);
-        if (request.HttpContext.RequestServices.GetService<RenderedListCache>() is not { } rendered)
-        {
-            var result = await store.ListAsync(query, ct);
-            return Results.Ok(new PageResponse<Workflow>(result.Items, result.Offset, result.Limit, result.HasMore));
-        }
-
         // The bytes rendered once per page (see RenderedListCache), with an ETag: a client holding them gets a 304.
-        var json = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         var cached = await rendered.GetAsync(query, async token =>
         {
             var result = await store.ListAsync(query, token);
-            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new PageResponse<Workflow>(result.Items, result.Offset, result.Limit, result.HasMore), json);
+            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new PageResponse<Workflow>(result.Items, result.Offset, result.Limit, result.HasMore), json.Value.SerializerOptions);
         }, ct);
         response.Headers.ETag = cached.ETag;
-        if (request.Headers.IfNoneMatch.Any(v => v is not null && (v == "*" || v.Split(',').Any(t => t.Trim() == cached.ETag))))
+        var etag = Microsoft.Net.Http.Headers.EntityTagHeaderValue.Parse(cached.ETag);
+        if (request.GetTypedHeaders().IfNoneMatch.Any(t => t.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any) || t.Compare(etag, useStrongComparison: false)))
             return Results.StatusCode(StatusCodes.Status304NotModified);
         return Results.Bytes(cached.Body, "application/json; charset=utf-8");
     }

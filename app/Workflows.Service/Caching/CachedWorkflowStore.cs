@@ -30,10 +30,11 @@ public sealed class CachedWorkflowStore(IWorkflowStore inner, HybridCache cache,
 
     public Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
     {
-        // The query serialized as JSON: no two different queries can share a key, whatever their strings hold.
-        var key = "workflows:list:" + System.Text.Json.JsonSerializer.Serialize(query with { Page = query.Paging });
-        return ReadAsync(key, "workflows.list", token => inner.ListAsync(query, token), [ListsTag], ListEntry, ct);
+        return ReadAsync("workflows:list:" + QueryKey(query), "workflows.list", token => inner.ListAsync(query, token), [ListsTag], ListEntry, ct);
     }
+
+    /// <summary>A list query as a cache key: its JSON, so no two different queries share a key, whatever their strings hold.</summary>
+    public static string QueryKey(WorkflowQuery query) => System.Text.Json.JsonSerializer.Serialize(query with { Page = query.Paging });
 
     /// <summary>One cache read: counted as hit or miss; timed against the cache threshold only when the cache answered
     /// (a miss's time is the store's, which the store decorator already measures).</summary>

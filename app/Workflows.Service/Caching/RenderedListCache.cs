@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.ComponentModel;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Caching.Hybrid;
-using Workflows.Core.Domain;
 using Workflows.Core.Ports;
 
 namespace Workflows.Service.Caching;
@@ -29,9 +27,7 @@ public sealed class RenderedListCache(HybridCache cache)
 
     public ValueTask<RenderedPage> GetAsync(WorkflowQuery query, Func<CancellationToken, Task<byte[]>> render, CancellationToken ct)
     {
-        // The query serialized as JSON: no two different queries can share a key, whatever their strings hold.
-        var key = "workflows:list-rendered:" + JsonSerializer.Serialize(query with { Page = query.Paging });
-        return cache.GetOrCreateAsync(key, async token =>
+        return cache.GetOrCreateAsync("workflows:list-rendered:" + CachedWorkflowStore.QueryKey(query), async token =>
         {
             var body = await render(token);
             return new RenderedPage(body, $"\"{Convert.ToHexString(SHA256.HashData(body), 0, 16)}\"");
