@@ -12,7 +12,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<ApiKeyOptions> keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyRing keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
 
@@ -23,10 +23,10 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(values.ToString()));
         ApiKeyEntry? match = null;
-        foreach (var entry in keys.Value.ApiKeys)
+        foreach (var key in keys.Keys)
         {
-            // Compare every entry (no early exit) so timing does not tell which key nearly matched.
-            if (CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(entry.Sha256))) match ??= entry;
+            // Compare every key (no early exit) so timing does not tell which key nearly matched.
+            if (CryptographicOperations.FixedTimeEquals(presented, key.Hash)) match ??= key.Owner;
         }
         if (match is null) return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Workflows.Service.Secrets;
 
 namespace Workflows.Service.Auth;
 
@@ -17,7 +18,9 @@ public static class AuthExtensions
     {
         builder.Services.Configure<ApiKeyOptions>(builder.Configuration.GetSection(ApiKeyOptions.Section));
         builder.Services.AddOptions<ApiKeyOptions>()
-            .Validate(o => o.ApiKeys.All(k => k.Sha256.Length == 64 && k.Sha256.All(Uri.IsHexDigit)),
+            .Validate(o => o.ApiKeys.All(k => string.IsNullOrEmpty(k.Sha256) != string.IsNullOrEmpty(k.File)),
+                "Auth:ApiKeys:* must set exactly one of Sha256 and File")
+            .Validate(o => o.ApiKeys.All(k => !string.IsNullOrEmpty(k.File) || (k.Sha256.Length == 64 && k.Sha256.All(Uri.IsHexDigit))),
                 "Auth:ApiKeys:*:Sha256 must be 64 hex characters (the SHA-256 of the key)")
             .Validate(o => o.ApiKeys.All(k => k.Scopes.Count > 0 && k.Scopes.All(s => s is Scopes.Read or Scopes.Write)),
                 "Auth:ApiKeys:*:Scopes must list 'read' and/or 'write'")
@@ -38,6 +41,18 @@ public static class AuthExtensions
             }));
             builder.Services.AddHostedService(sp => new DevelopmentKeyAnnouncer(key, sp.GetRequiredService<ILogger<DevelopmentKeyAnnouncer>>()));
         }
+
+        // Key files are opened now, so a missing one stops start-up naming its setting; the watcher re-reads them.
+        var files = new List<(ApiKeyEntry, SecretFile)>();
+        var configured = builder.Configuration.GetSection(ApiKeyOptions.Section).Get<ApiKeyOptions>()?.ApiKeys ?? [];
+        for (var i = 0; i < configured.Count; i++)
+        {
+            if (string.IsNullOrEmpty(configured[i].File)) continue;
+            var file = new SecretFile(configured[i].File!, $"Auth:ApiKeys:{i}:File");
+            builder.Services.AddSecretFile(file);
+            files.Add((configured[i], file));
+        }
+        builder.Services.AddSingleton(sp => new ApiKeyRing(sp.GetRequiredService<IOptions<ApiKeyOptions>>().Value.ApiKeys, files));
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -3,6 +3,7 @@ using Workflows.Core.Domain;
 using Workflows.Core.Ports;
 using Workflows.Service.Caching;
 using Workflows.Service.Options;
+using Workflows.Service.Secrets;
 
 namespace Workflows.Service.Hosting;
 
@@ -37,7 +38,9 @@ public static class CacheExtensions
 
         if (!string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
-            var redis = RedisConnection.Configure(new RedisOptions { ConnectionString = options.RedisConnectionString, PasswordFile = options.PasswordFile });
+            var redis = RedisConnection.Configure(new RedisOptions { ConnectionString = options.RedisConnectionString, PasswordFile = options.PasswordFile },
+                CacheOptions.Section, out var passwordFile);
+            if (passwordFile is not null) services.AddSecretFile(passwordFile);
             services.AddStackExchangeRedisCache(o =>
             {
                 o.ConfigurationOptions = redis;

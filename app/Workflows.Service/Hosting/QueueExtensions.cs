@@ -9,6 +9,7 @@ using Workflows.Service.Queue;
 using Workflows.Service.Queue.InProcess;
 using Workflows.Service.Queue.Redis;
 using Workflows.Service.Resilience;
+using Workflows.Service.Secrets;
 
 namespace Workflows.Service.Hosting;
 
@@ -76,7 +77,8 @@ public static class QueueExtensions
             return builder;
         }
 
-        var redisConfig = RedisConnection.Configure(redis);
+        var redisConfig = RedisConnection.Configure(redis, RedisOptions.Section, out var passwordFile);
+        if (passwordFile is not null) services.AddSecretFile(passwordFile);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfig));
         services.AddHostedService<RedisWarmup>();
         // The queue Redis's circuit breaker: execute answers 503 at once while Redis fails, readiness reports it.
@@ -114,7 +116,15 @@ internal static class ReconcilerRegistration
 /// <summary>Builds the StackExchange.Redis configuration from section <c>Redis</c>.</summary>
 public static class RedisConnection
 {
-    public static ConfigurationOptions Configure(RedisOptions options)
+    public static ConfigurationOptions Configure(RedisOptions options) => Configure(options, "Redis", out _);
+
+    /// <summary>
+    /// As <see cref="Configure(RedisOptions)"/>, and returns the password file (when one is set) wired to the live
+    /// options: StackExchange.Redis reads <see cref="ConfigurationOptions.Password"/> at each (re)connect, so after
+    /// a rotation new connections use the new token while open ones, already authenticated, carry on (ElastiCache's
+    /// ROTATE strategy accepts both tokens). Register the file with <c>AddSecretFile</c> so it is re-read.
+    /// </summary>
+    public static ConfigurationOptions Configure(RedisOptions options, string section, out SecretFile? passwordFile)
     {
         var config = ConfigurationOptions.Parse(options.ConnectionString!);
         config.AbortOnConnectFail = false; // start even while Redis is away; readiness reports it
@@ -123,11 +133,12 @@ public static class RedisConnection
         config.BacklogPolicy = BacklogPolicy.FailFast;
         // Reconnect every second rather than with the default exponential backoff: Redis back means queue back.
         config.ReconnectRetryPolicy = new LinearRetry(1000);
+        passwordFile = null;
         if (!string.IsNullOrWhiteSpace(options.PasswordFile))
         {
-            if (!File.Exists(options.PasswordFile))
-                throw new InvalidOperationException($"Redis:PasswordFile '{options.PasswordFile}' does not exist.");
-            config.Password = File.ReadAllText(options.PasswordFile).TrimEnd('\r', '\n');
+            passwordFile = new SecretFile(options.PasswordFile, $"{section}:PasswordFile");
+            config.Password = passwordFile.Value;
+            passwordFile.Changed += password => config.Password = password;
         }
         return config;
     }

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using MongoDB.Driver;
 using Workflows.Core.Ports;
 using Workflows.Service.Api;
 using Workflows.Service.Metrics;
 using Workflows.Service.Options;
 using Workflows.Service.Resilience;
+using Workflows.Service.Secrets;
 using Workflows.Service.Storage;
 using Workflows.Service.Storage.Mongo;
 using Workflows.Service.Storage.Sqlite;
@@ -34,9 +34,14 @@ public static class StorageExtensions
                 AddStore<SqliteStore>(services);
                 break;
             case StorageProvider.MongoDb:
-                var settings = MongoClientSettingsFactory.Create(options.MongoDb); // fails fast, naming the bad key
-                services.AddSingleton<IMongoClient>(new MongoClient(settings));
-                services.AddSingleton(sp => new MongoStore(sp.GetRequiredService<IMongoClient>(), options.MongoDb.Database));
+                var connection = new MongoConnection(options.MongoDb); // fails fast, naming the bad key
+                if (connection.Credentials is not null) services.AddSecretFile(connection.Credentials);
+                services.AddSingleton(sp =>
+                {
+                    connection.Logger = sp.GetRequiredService<ILogger<MongoConnection>>();
+                    return connection;
+                });
+                services.AddSingleton(sp => new MongoStore(sp.GetRequiredService<MongoConnection>(), options.MongoDb.Database));
                 AddStore<MongoStore>(services);
                 break;
         }

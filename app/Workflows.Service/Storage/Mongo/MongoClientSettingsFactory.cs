@@ -11,7 +11,10 @@ namespace Workflows.Service.Storage.Mongo;
 /// </summary>
 public static class MongoClientSettingsFactory
 {
-    public static MongoClientSettings Create(MongoOptions options)
+    /// <param name="options">Section <c>Storage:MongoDb</c>.</param>
+    /// <param name="credentialsJson">The credentials file's content when the caller already read it (a rotation);
+    /// otherwise <see cref="MongoOptions.CredentialsFile"/> is read here.</param>
+    public static MongoClientSettings Create(MongoOptions options, string? credentialsJson = null)
     {
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new InvalidOperationException("Storage:MongoDb:ConnectionString is required when Storage:Provider is mongodb.");
@@ -29,7 +32,7 @@ public static class MongoClientSettingsFactory
 
         if (!string.IsNullOrWhiteSpace(options.CredentialsFile))
         {
-            var (user, password) = ReadCredentials(options.CredentialsFile);
+            var (user, password) = ParseCredentials(credentialsJson ?? ReadCredentialsFile(options.CredentialsFile), options.CredentialsFile);
             settings.Credential = MongoCredential.CreateCredential("admin", user, password);
         }
 
@@ -49,13 +52,15 @@ public static class MongoClientSettingsFactory
         return settings;
     }
 
-    private static (string User, string Password) ReadCredentials(string file)
+    private static string ReadCredentialsFile(string file) => File.Exists(file)
+        ? File.ReadAllText(file)
+        : throw new InvalidOperationException($"Storage:MongoDb:CredentialsFile '{file}' does not exist.");
+
+    private static (string User, string Password) ParseCredentials(string json, string file)
     {
-        if (!File.Exists(file))
-            throw new InvalidOperationException($"Storage:MongoDb:CredentialsFile '{file}' does not exist.");
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
             var user = doc.RootElement.GetProperty("username").GetString();
             var password = doc.RootElement.GetProperty("password").GetString();
             if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password)) throw new KeyNotFoundException();

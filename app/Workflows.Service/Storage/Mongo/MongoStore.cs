@@ -13,21 +13,31 @@ namespace Workflows.Service.Storage.Mongo;
 /// </summary>
 public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, IStoreHealth, IStoreInitializer
 {
-    private readonly IMongoDatabase _db;
-    private readonly IMongoCollection<BsonDocument> _workflows;
-    private readonly IMongoCollection<BsonDocument> _executions;
-    private readonly IMongoCollection<BsonDocument> _workflowsPrimary;
-    private readonly IMongoCollection<BsonDocument> _executionsPrimary;
-    private readonly IMongoCollection<BsonDocument> _leases;
+    private readonly string _database;
+    private volatile Collections _c;
 
     public MongoStore(IMongoClient client, string database)
     {
-        _db = client.GetDatabase(database);
-        _workflows = _db.GetCollection<BsonDocument>("workflows");
-        _executions = _db.GetCollection<BsonDocument>("executions");
-        _workflowsPrimary = _workflows.WithReadPreference(ReadPreference.Primary);
-        _executionsPrimary = _executions.WithReadPreference(ReadPreference.Primary);
-        _leases = _db.GetCollection<BsonDocument>("leases").WithReadPreference(ReadPreference.Primary);
+        _database = database;
+        _c = Collections.Of(client, database);
+    }
+
+    /// <summary>Follows the connection: after a credentials rotation, operations use the new client.</summary>
+    public MongoStore(MongoConnection connection, string database) : this(connection.Client, database) =>
+        connection.ClientReplaced += client => _c = Collections.Of(client, _database);
+
+    /// <summary>One client's handles; swapped as a whole so an operation never mixes two clients.</summary>
+    private sealed record Collections(IMongoDatabase Db, IMongoCollection<BsonDocument> Workflows, IMongoCollection<BsonDocument> Executions,
+        IMongoCollection<BsonDocument> WorkflowsPrimary, IMongoCollection<BsonDocument> ExecutionsPrimary, IMongoCollection<BsonDocument> Leases)
+    {
+        public static Collections Of(IMongoClient client, string database)
+        {
+            var db = client.GetDatabase(database);
+            var workflows = db.GetCollection<BsonDocument>("workflows");
+            var executions = db.GetCollection<BsonDocument>("executions");
+            return new Collections(db, workflows, executions, workflows.WithReadPreference(ReadPreference.Primary),
+                executions.WithReadPreference(ReadPreference.Primary), db.GetCollection<BsonDocument>("leases").WithReadPreference(ReadPreference.Primary));
+        }
     }
 
     /// <summary>The source document's indexes, plus executions {workflowId, queuedAt desc} which the list sorts by
@@ -35,13 +45,13 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
     public async Task InitializeAsync(CancellationToken ct)
     {
         var w = Builders<BsonDocument>.IndexKeys;
-        await _workflows.Indexes.CreateManyAsync(
+        await _c.Workflows.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<BsonDocument>(w.Ascending("owner").Descending("createdAt"), new() { Name = "owner_createdAt" }),
             new CreateIndexModel<BsonDocument>(w.Ascending("active").Ascending("name"), new() { Name = "active_name" }),
             new CreateIndexModel<BsonDocument>(w.Descending("createdAt"), new() { Name = "createdAt" }),
         ], ct);
-        await _executions.Indexes.CreateManyAsync(
+        await _c.Executions.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<BsonDocument>(w.Ascending("workflowId").Descending("startedAt"), new() { Name = "workflowId_startedAt" }),
             new CreateIndexModel<BsonDocument>(w.Ascending("status").Descending("finishedAt"), new() { Name = "status_finishedAt" }),
@@ -52,33 +62,33 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
         ], ct);
     }
 
-    public Task PingAsync(CancellationToken ct) => _db.RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: ct);
+    public Task PingAsync(CancellationToken ct) => _c.Db.RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: ct);
 
     // ---- workflows ----
 
     public async Task InsertAsync(Workflow workflow, CancellationToken ct)
     {
-        try { await _workflows.InsertOneAsync(ToBson(workflow), cancellationToken: ct); }
+        try { await _c.Workflows.InsertOneAsync(ToBson(workflow), cancellationToken: ct); }
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey) { throw new DuplicateIdException(workflow.Id); }
     }
 
     /// <summary>From the primary: callers act on what they read (update, execute), and a replica may lag behind a create.</summary>
     public async Task<Workflow?> GetAsync(string id, CancellationToken ct) =>
-        FromBson<Workflow>(await _workflowsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
+        FromBson<Workflow>(await _c.WorkflowsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
 
     public async Task<Workflow?> UpdateAsync(Workflow workflow, long expectedVersion, CancellationToken ct)
     {
         var stored = workflow with { Version = expectedVersion + 1 };
         var filter = ById(workflow.Id) & Builders<BsonDocument>.Filter.Eq("version", expectedVersion);
-        var result = await _workflows.ReplaceOneAsync(filter, ToBson(stored), cancellationToken: ct);
+        var result = await _c.Workflows.ReplaceOneAsync(filter, ToBson(stored), cancellationToken: ct);
         if (result.MatchedCount == 1) return stored;
 
-        var current = FromBson<Workflow>(await _workflowsPrimary.Find(ById(workflow.Id)).FirstOrDefaultAsync(ct));
+        var current = FromBson<Workflow>(await _c.WorkflowsPrimary.Find(ById(workflow.Id)).FirstOrDefaultAsync(ct));
         return current is null ? null : throw new VersionConflictException(workflow.Id, expectedVersion, current.Version);
     }
 
     async Task<bool> IWorkflowStore.DeleteAsync(string id, CancellationToken ct) =>
-        (await _workflows.DeleteOneAsync(ById(id), ct)).DeletedCount == 1;
+        (await _c.Workflows.DeleteOneAsync(ById(id), ct)).DeletedCount == 1;
 
     public async Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
     {
@@ -88,7 +98,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
         if (query.Owner is { } owner) filter &= f.Eq("owner", owner);
         if (query.NamePrefix is { } prefix) filter &= f.Gte("name", prefix) & f.Lt("name", WorkflowQuery.PrefixUpperBound(prefix));
         var page = query.Paging;
-        var rows = await _workflows.Find(filter)
+        var rows = await _c.Workflows.Find(filter)
             .Sort(Builders<BsonDocument>.Sort.Descending("createdAt").Descending("_id"))
             .Skip(page.Offset).Limit(page.Limit + 1).ToListAsync(ct);
         return Page<Workflow>.FromOverfetch(rows.Select(r => FromBson<Workflow>(r)!).ToList(), page);
@@ -98,13 +108,13 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
 
     public async Task InsertAsync(Execution execution, CancellationToken ct)
     {
-        try { await _executions.InsertOneAsync(ToBson(execution), cancellationToken: ct); }
+        try { await _c.Executions.InsertOneAsync(ToBson(execution), cancellationToken: ct); }
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey) { throw new DuplicateIdException(execution.Id); }
     }
 
     /// <summary>From the primary: a worker that read a lagging replica would take a new execution for a missing one.</summary>
     async Task<Execution?> IExecutionStore.GetAsync(string id, CancellationToken ct) =>
-        FromBson<Execution>(await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
+        FromBson<Execution>(await _c.ExecutionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct));
 
     /// <summary>Compare-and-swap on the stored JSON and the lease fields, so a racing start or a renewal makes it retry.</summary>
     public async Task<StartAttempt> TryStartAsync(string id, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, int maxAttempts, CancellationToken ct)
@@ -112,7 +122,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
         var f = Builders<BsonDocument>.Filter;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var doc = await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
+            var doc = await _c.ExecutionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
             var current = FromBson<Execution>(doc);
             if (current is null || current.Status.IsTerminal()) return new StartAttempt.Finished();
             var owner = doc!.GetValue("leaseOwner", BsonNull.Value);
@@ -126,7 +136,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
             replacement["leaseOwner"] = worker;
             replacement["leaseExpiresAt"] = leaseUntil.UtcDateTime;
             var filter = ById(id) & f.Eq("document", doc["document"]) & f.Eq("leaseExpiresAt", expires);
-            if ((await _executions.ReplaceOneAsync(filter, replacement, cancellationToken: ct)).MatchedCount == 1) return new StartAttempt.Started(next);
+            if ((await _c.Executions.ReplaceOneAsync(filter, replacement, cancellationToken: ct)).MatchedCount == 1) return new StartAttempt.Started(next);
         }
         throw new InvalidOperationException($"Execution '{id}' kept changing while it was being started.");
     }
@@ -135,7 +145,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
     {
         if (ids.Count == 0) return;
         var f = Builders<BsonDocument>.Filter;
-        await _executions.UpdateManyAsync(f.In("_id", ids) & f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Eq("leaseOwner", worker),
+        await _c.Executions.UpdateManyAsync(f.In("_id", ids) & f.Eq("status", ExecutionStatus.Running.ToWire()) & f.Eq("leaseOwner", worker),
             Builders<BsonDocument>.Update.Set("leaseExpiresAt", leaseUntil.UtcDateTime), cancellationToken: ct);
     }
 
@@ -156,7 +166,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
             running & f.Lt("leaseExpiresAt", now.UtcDateTime),
             running & f.Eq("leaseExpiresAt", BsonNull.Value), // started by a version without leases: counts as lapsed
         })
-            found.AddRange(await _executionsPrimary.Find(filter & afterCursor).Sort(sort).Limit(limit).Project(projection).ToListAsync(ct));
+            found.AddRange(await _c.ExecutionsPrimary.Find(filter & afterCursor).Sort(sort).Limit(limit).Project(projection).ToListAsync(ct));
         return found
             .Select(d => new RecoverableExecution(d["_id"].AsString, new DateTimeOffset(d["queuedAt"].ToUniversalTime())))
             .OrderBy(r => r.QueuedAt).ThenBy(r => r.Id, StringComparer.Ordinal).Take(limit).ToList();
@@ -170,13 +180,13 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var doc = await _executionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
+            var doc = await _c.ExecutionsPrimary.Find(ById(id)).FirstOrDefaultAsync(ct);
             var current = FromBson<Execution>(doc);
             if (current is null || current.Status.IsTerminal()) return null;
 
             var next = change(current);
             var filter = ById(id) & Builders<BsonDocument>.Filter.Eq("document", doc!["document"]);
-            if ((await _executions.ReplaceOneAsync(filter, ToBson(next), cancellationToken: ct)).MatchedCount == 1) return next;
+            if ((await _c.Executions.ReplaceOneAsync(filter, ToBson(next), cancellationToken: ct)).MatchedCount == 1) return next;
         }
         throw new InvalidOperationException($"Execution '{id}' kept changing while it was being updated.");
     }
@@ -184,15 +194,15 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
     public async Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct)
     {
         var filter = ById(terminal.Id) & Builders<BsonDocument>.Filter.In("status", StoredDocuments.OpenStatuses);
-        return (await _executions.ReplaceOneAsync(filter, ToBson(terminal), cancellationToken: ct)).MatchedCount == 1;
+        return (await _c.Executions.ReplaceOneAsync(filter, ToBson(terminal), cancellationToken: ct)).MatchedCount == 1;
     }
 
     async Task<bool> IExecutionStore.DeleteAsync(string id, CancellationToken ct) =>
-        (await _executions.DeleteOneAsync(ById(id), ct)).DeletedCount == 1;
+        (await _c.Executions.DeleteOneAsync(ById(id), ct)).DeletedCount == 1;
 
     public async Task<IReadOnlyList<string>> ListUnfinishedIdsAsync(int limit, CancellationToken ct)
     {
-        var rows = await _executionsPrimary.Find(Builders<BsonDocument>.Filter.In("status", StoredDocuments.OpenStatuses))
+        var rows = await _c.ExecutionsPrimary.Find(Builders<BsonDocument>.Filter.In("status", StoredDocuments.OpenStatuses))
             .Sort(Builders<BsonDocument>.Sort.Ascending("queuedAt")).Limit(limit)
             .Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(ct);
         return rows.Select(r => r["_id"].AsString).ToList();
@@ -200,7 +210,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
 
     public async Task<Page<Execution>> ListByWorkflowAsync(string workflowId, PageRequest page, CancellationToken ct)
     {
-        var rows = await _executions.Find(Builders<BsonDocument>.Filter.Eq("workflowId", workflowId))
+        var rows = await _c.Executions.Find(Builders<BsonDocument>.Filter.Eq("workflowId", workflowId))
             .Sort(Builders<BsonDocument>.Sort.Descending("queuedAt").Descending("_id"))
             .Skip(page.Offset).Limit(page.Limit + 1).ToListAsync(ct);
         return Page<Execution>.FromOverfetch(rows.Select(r => FromBson<Execution>(r)!).ToList(), page);
@@ -215,7 +225,7 @@ public sealed class MongoStore : IWorkflowStore, IExecutionStore, ILeaseStore, I
         var update = Builders<BsonDocument>.Update.Set("holder", holder).Set("expiresAt", until.UtcDateTime);
         try
         {
-            await _leases.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, ct);
+            await _c.Leases.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, ct);
             return true;
         }
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Workflows.Service.Secrets;
+
+public static class SecretsExtensions
+{
+    /// <summary>Registers a secret file for re-reading while the process runs (and the watcher, once).</summary>
+    public static IServiceCollection AddSecretFile(this IServiceCollection services, SecretFile file)
+    {
+        services.AddSingleton(file);
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section)
+            .Validate(o => o.PollSeconds is >= 1 and <= 3600, "Secrets:PollSeconds must be between 1 and 3600");
+        services.TryAddSingleton<SecretFileWatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SecretFileWatcherHost>());
+        return services;
+    }
+
+    // The watcher is a singleton that tests can drive; the host runs the same instance.
+    private sealed class SecretFileWatcherHost(SecretFileWatcher watcher) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct) => watcher.StartAsync(ct);
+        public Task StopAsync(CancellationToken ct) => watcher.StopAsync(ct);
+    }
+}
