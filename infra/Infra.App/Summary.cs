@@ -25,13 +25,13 @@ public static class Summary
             .AddColumn("stack").AddColumn(new TableColumn("resources").RightAligned())
             .AddColumn(new TableColumn("cdk-nag errors").RightAligned()).AddColumn(new TableColumn("warnings").RightAligned())
             .AddColumn(new TableColumn("suppressed").RightAligned()).AddColumn(new TableColumn("k8s objects").RightAligned())
-            .AddColumn(new TableColumn("schema errors").RightAligned());
+            .AddColumn(new TableColumn("helm charts").RightAligned()).AddColumn(new TableColumn("schema errors").RightAligned());
         // A stack's row counts its nested stacks (the EKS providers) too: they deploy with it.
         foreach (var group in templates.GroupBy(t => t.Template.Stack.Split('/')[0]))
         {
             var checks = group.Select(t => byFile[t.File]).ToList();
             var errors = checks.Sum(c => c.Nag.Errors + c.Nag.SuppressionErrors.Count + (c.Nag.LoadError is null ? 0 : 1));
-            var schema = checks.Sum(c => c.Kubernetes.Errors.Count + c.CloudFormation.Errors.Count);
+            var schema = checks.Sum(c => c.Kubernetes.Errors.Count + c.Helm.Errors.Count + c.CloudFormation.Errors.Count);
             stacks.AddRow(
                 Markup.Escape(group.Key + (group.Count() > 1 ? $" (+{group.Count() - 1} nested)" : "")),
                 checks.Sum(c => c.Resources).ToString(),
@@ -39,6 +39,7 @@ public static class Summary
                 checks.Sum(c => c.Nag.Warnings).ToString(),
                 checks.Sum(c => c.Nag.Suppressed).ToString(),
                 checks.Sum(c => c.Kubernetes.Objects.Count).ToString(),
+                checks.Sum(c => c.Helm.Charts.Count).ToString(),
                 schema == 0 ? "[green]0[/]" : $"[red]{schema}[/]");
         }
         console.Write(stacks);

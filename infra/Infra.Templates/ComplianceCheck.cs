@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Infra.Templates;
 
 /// <summary>
-/// Runs infra/compliance/check.mjs (cdk-nag's AwsSolutions pack, Kubernetes/KEDA schemas, the CloudFormation
+/// Runs infra/compliance/check.mjs (cdk-nag's AwsSolutions pack, Kubernetes/KEDA schemas, Helm chart keys, the CloudFormation
 /// specification; npm packages pinned in package.json) over a cloud assembly and reads its report.
 /// </summary>
 public static class ComplianceCheck
@@ -49,7 +49,8 @@ public sealed record ComplianceReport(Dictionary<string, string> Tools, IReadOnl
     public IEnumerable<NagFinding> UnsuppressedErrors => Findings.Where(f => f.Level == "error" && !f.Suppressed);
 }
 
-public sealed record TemplateCompliance(string File, string Stack, int Resources, NagResult Nag, KubernetesResult Kubernetes, CloudFormationResult CloudFormation)
+public sealed record TemplateCompliance(string File, string Stack, int Resources, NagResult Nag, KubernetesResult Kubernetes, HelmResult Helm,
+    CloudFormationResult CloudFormation)
 {
     /// <summary>What blocks a deploy: unsuppressed nag errors, suppressions without reasons, schema errors.</summary>
     public IEnumerable<string> Problems =>
@@ -57,6 +58,7 @@ public sealed record TemplateCompliance(string File, string Stack, int Resources
             .Concat(Nag.SuppressionErrors.Select(e => $"{Stack}: {e.Path ?? e.LogicalId}: {e.Message}"))
             .Concat(Nag.LoadError is null ? [] : [$"{Stack}: {Nag.LoadError}"])
             .Concat(Kubernetes.Errors.Select(e => $"{Stack}: {e.Path ?? e.LogicalId} {e.Object}: {e.Message}"))
+            .Concat(Helm.Errors.Select(e => $"{Stack}: {e.Path ?? e.LogicalId} (Helm chart {e.Chart}): {e.Message}"))
             .Concat(CloudFormation.Errors.Select(e => $"{Stack}: {e.Path ?? e.LogicalId} ({e.Type}) {e.Property}: {e.Message}"));
 }
 
@@ -71,6 +73,12 @@ public sealed record KubernetesResult(IReadOnlyList<KubernetesObject> Objects, I
 public sealed record KubernetesObject(string LogicalId, string Object);
 
 public sealed record KubernetesError(string LogicalId, string? Path, string? Object, string Message);
+
+public sealed record HelmResult(IReadOnlyList<HelmChartValues> Charts, IReadOnlyList<HelmError> Errors);
+
+public sealed record HelmChartValues(string LogicalId, string Chart, string Version);
+
+public sealed record HelmError(string LogicalId, string? Path, string? Chart, string Message);
 
 public sealed record CloudFormationResult(int Checked, IReadOnlyList<CloudFormationError> Errors);
 

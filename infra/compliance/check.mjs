@@ -1,5 +1,5 @@
 // The compliance checks over synthesized templates: cdk-nag's AwsSolutions pack, the Kubernetes/KEDA schemas of every
-// manifest, and the CloudFormation specification of every resource. Run by the main command and the tests:
+// manifest, the keys of every Helm chart we pass values to, and the CloudFormation specification of every resource. Run by the main command and the tests:
 //   node infra/compliance/check.mjs --assembly cdk.out [--template file.json ...] [--out report.json]
 // Prints (or writes) one JSON report; the caller decides what fails. Exit 0 with a report, 2 on bad input.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { nag } from './nag.mjs';
 import { kubernetes } from './kubernetes.mjs';
 import { cloudformation } from './cloudformation.mjs';
+import { helm } from './helm.mjs';
 
 const args = process.argv.slice(2);
 const files = [];
@@ -43,6 +44,7 @@ for (const { file, stack } of files) {
       loadError,
     },
     kubernetes: await kubernetes(template),
+    helm: helm(template),
     cloudformation: cloudformation(template),
   });
 }

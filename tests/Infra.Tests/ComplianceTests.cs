@@ -43,6 +43,52 @@ public sealed class ComplianceTests(SynthesizedAssembly assembly) : IClassFixtur
     }
 
     [Fact]
+    public void Every_helm_value_is_a_key_of_the_pinned_chart()
+    {
+        var charts = assembly.Compliance.Templates.SelectMany(t => t.Helm.Charts).Select(c => $"{c.Chart} {c.Version}").Distinct().Order().ToList();
+        Assert.Equal(["cluster-autoscaler 9.52.1", "keda 2.21.1", "metrics-server 3.12.2"], charts);
+        var errors = assembly.Compliance.Templates.SelectMany(t => t.Helm.Errors).Select(e => $"{e.Path} {e.Chart}: {e.Message}").ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public void Seeded_helm_mistakes_are_reported_a_misspelt_key_and_a_snapshot_of_another_version()
+    {
+        object Chart(string chart, string version, object values) => new
+        {
+            Type = "Custom::AWSCDK-EKS-HelmChart",
+            Properties = new { ServiceToken = "arn", Chart = chart, Version = version, Values = JsonSerializer.Serialize(values) },
+        };
+        var template = new Dictionary<string, object>
+        {
+            ["Resources"] = new Dictionary<string, object>
+            {
+                // a typo one level down, a free-form map (annotations) and an open flag map (extraArgs) that take any key
+                ["Keda"] = Chart("keda", "2.21.1", new { serviceAccount = new { operater = new { create = false } }, podAnnotations = new { keda = new { team = "platform" } } }),
+                ["Autoscaler"] = Chart("cluster-autoscaler", "9.52.1", new { extraArgs = new { anyFlag = true }, autoDiscovery = new { clusterNam = "x" } }),
+                ["Metrics"] = Chart("metrics-server", "3.13.0", new { replicas = 2 }),
+                ["Nginx"] = Chart("ingress-nginx", "4.0.0", new { }),
+            },
+        };
+        var file = Path.Combine(Path.GetTempPath(), $"helm-{Guid.NewGuid():N}.template.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(template));
+        try
+        {
+            var errors = ComplianceCheck.Run(Environments.Paths.RepositoryRoot, ["--template", file]).Templates.Single().Helm.Errors
+                .Select(e => $"{e.LogicalId}: {e.Message}").ToList();
+            Assert.Equal(4, errors.Count);
+            Assert.Contains(errors, e => e.StartsWith("Keda: value 'serviceAccount.operater' is not a key of keda 2.21.1"));
+            Assert.Contains(errors, e => e.StartsWith("Autoscaler: value 'autoDiscovery.clusterNam' is not a key of cluster-autoscaler 9.52.1"));
+            Assert.Contains(errors, e => e.StartsWith("Metrics: the template pins metrics-server 3.13.0 but") && e.Contains("holds the keys of 3.12.2"));
+            Assert.Contains(errors, e => e.StartsWith("Nginx: no key snapshot for chart 'ingress-nginx'"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Every_resource_matches_the_cloudformation_specification()
     {
         Assert.True(assembly.Compliance.Templates.Sum(t => t.CloudFormation.Checked) > 300);

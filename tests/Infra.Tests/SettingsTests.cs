@@ -58,6 +58,8 @@ public class SettingsTests
     [InlineData("replicas: 0", "replicas: 9", "cache.replicas", "outside 0–5")]
     [InlineData("name: dev", "name: staging", "name", "must match the file name 'dev'")]
     [InlineData("flowLogRetentionDays: 7", "flowLogRetentionDays: 8", "network.flowLogRetentionDays", "not a CloudWatch Logs retention")]
+    [InlineData("rotationDays: 30 ", "rotationDays: 0 ", "secrets.rotationDays", "0 is outside 1–365")]
+    [InlineData("refreshSeconds: 120 ", "refreshSeconds: 5 ", "secrets.refreshSeconds", "5 is outside 30–3600")]
     public void Out_of_range_values_are_named(string original, string replacement, string path, string fragment) =>
         AssertError(Refused(Dev.Replace(original, replacement)), path, fragment);
 

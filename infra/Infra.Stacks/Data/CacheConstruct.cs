@@ -1,10 +1,12 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElastiCache;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Infra.Stacks.Settings;
 using Infra.Stacks.Compliance;
+using Infra.Stacks.Rotation;
 
 namespace Infra.Stacks.Data;
 
@@ -70,8 +72,6 @@ public sealed class CacheConstruct : Construct
             },
         });
 
-        NagSuppressions.Add(AuthToken, new NagSuppression("AwsSolutions-SMG4", "the Redis AUTH token: ElastiCache accepts a new token with AuthTokenUpdateStrategy ROTATE, but rotation needs the service to re-read the secret while it runs (API instances read it at boot, worker pods at start); until that lands (issue 'Deploy-ready', open), rotate by updating the secret and replacing instances and pods (README, Security posture)"));
-
         var subnetGroup = new CfnSubnetGroup(this, "Subnets", new CfnSubnetGroupProps
         {
             Description = $"{settings.Name} Redis ({what}), isolated subnets",
@@ -111,5 +111,26 @@ public sealed class CacheConstruct : Construct
             NagSuppressions.Add(ReplicationGroup, new NagSuppression("AwsSolutions-AEC4",
                 $"no replicas in this non-production environment (cost): one node, no Multi-AZ; the settings validator requires cache.replicas >= 1 (automatic failover, Multi-AZ) in production"));
         ReplicationGroup.ApplyRemovalPolicy(settings.Production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
+
+        // AUTH token rotation (ROTATE, then SET on the next rotation): clients keep both tokens working while
+        // hosts re-read the secret; RBAC users were not chosen because moving a live group from AUTH to RBAC is a
+        // replacement-grade change (README, "Security posture").
+        var stack = Stack.Of(this);
+        var groupArn = stack.FormatArn(new ArnComponents
+        {
+            Service = "elasticache", Resource = "replicationgroup", ResourceName = ReplicationGroup.Ref, ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+        });
+        Rotation = new SecretRotationConstruct(this, "AuthTokenRotation", settings, AuthToken, new RotationTarget(
+            "elasticache-auth-token",
+            new Dictionary<string, string> { ["REPLICATION_GROUP_ID"] = ReplicationGroup.Ref },
+            [new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "RotateThisGroupsToken",
+                Actions = ["elasticache:ModifyReplicationGroup", "elasticache:DescribeReplicationGroups"],
+                Resources = [groupArn],
+            })],
+            Duration.Minutes(15))); // two token changes of a few minutes each; the step waits for each
     }
+
+    public SecretRotationConstruct Rotation { get; }
 }

@@ -2,12 +2,14 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.CertificateManager;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Infra.Stacks.Settings;
 using Infra.Stacks.WebTier;
 using Infra.Stacks.Compliance;
+using Infra.Stacks.Rotation;
 
 namespace Infra.Stacks.Edge;
 
@@ -23,7 +25,12 @@ public sealed class EdgeConstruct : Construct
     public Distribution Distribution { get; }
     public IBucket? AccessLogs { get; }
 
-    public EdgeConstruct(Construct scope, string id, EnvironmentSettings settings, string loadBalancerDnsName, ISecret originSecret, string? webAclArn = null) : base(scope, id)
+    /// <summary>Rotates the origin header: the ALB rule accepts new and old, then the distribution sends the new one.</summary>
+    public SecretRotationConstruct OriginSecretRotation { get; }
+
+    /// <param name="originRuleArn">The ALB listener rule that requires the origin header (rewritten by its rotation).</param>
+    public EdgeConstruct(Construct scope, string id, EnvironmentSettings settings, string loadBalancerDnsName, ISecret originSecret, string originRuleArn,
+        string? webAclArn = null) : base(scope, id)
     {
         var edge = settings.Edge;
         var origin = new HttpOrigin(edge.OriginDomainName ?? loadBalancerDnsName, new HttpOriginProps
@@ -122,5 +129,31 @@ public sealed class EdgeConstruct : Construct
         if (edge.OriginProtocol == OriginProtocol.HttpOnly)
             NagSuppressions.Add(Distribution, new NagSuppression("AwsSolutions-CFR5",
                 "HTTP to the ALB in this non-production environment (no certificate there); the ALB still answers only CloudFront (origin-facing prefix list and secret header); the settings validator requires https-only with TLS 1.2 in production"));
+
+        var distributionArn = Stack.Of(this).FormatArn(new ArnComponents
+        {
+            Service = "cloudfront", Region = "", Resource = "distribution", ResourceName = Distribution.DistributionId,
+        });
+        OriginSecretRotation = new SecretRotationConstruct(this, "OriginSecretRotation", settings, originSecret, new RotationTarget(
+            "origin-header",
+            new Dictionary<string, string>
+            {
+                ["RULE_ARNS"] = originRuleArn, ["DISTRIBUTION_ID"] = Distribution.DistributionId, ["HEADER_NAME"] = WebTierConstruct.OriginHeader,
+            },
+            [
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "RewriteTheOriginRule", Actions = ["elasticloadbalancing:ModifyRule"], Resources = [originRuleArn],
+                }),
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "ReadRules", Actions = ["elasticloadbalancing:DescribeRules"], Resources = ["*"], // Describe* has no resource-level permissions
+                }),
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "RewriteTheOriginHeader", Actions = ["cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"], Resources = [distributionArn],
+                }),
+            ],
+            Duration.Minutes(2)));
     }
 }

@@ -20,6 +20,16 @@ public sealed record EnvironmentSettings
     public required DatabaseSettings Database { get; init; }
     public required WorkersSettings Workers { get; init; }
     public ObservabilitySettings Observability { get; init; } = new();
+    public SecretsSettings Secrets { get; init; } = new();
+}
+
+/// <summary>Rotation of the platform's secrets (README, "Security posture").</summary>
+public sealed record SecretsSettings
+{
+    /// <summary>Days between rotations of every secret (DocumentDB, both Redis AUTH tokens, API key, origin header).</summary>
+    public int RotationDays { get; init; } = 30;
+    /// <summary>How often API instances and worker pods re-read their secrets from Secrets Manager.</summary>
+    public int RefreshSeconds { get; init; } = 120;
 }
 
 public sealed record AwsSettings

@@ -39,6 +39,8 @@ public static partial class SettingsValidator
             "network.flowLogRetentionDays", $"{s.Network.FlowLogRetentionDays} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)");
 
         Range(s.Service.ShutdownGraceSeconds, 0, 3600, "service.shutdownGraceSeconds");
+        Range(s.Secrets.RotationDays, 1, 365, "secrets.rotationDays");
+        Range(s.Secrets.RefreshSeconds, 30, 3600, "secrets.refreshSeconds");
         Range(s.Service.Port, 1024, 65535, "service.port");
 
         Check(s.Web.MinCapacity >= 1, "web.minCapacity", "must be at least 1");

@@ -126,7 +126,7 @@ public sealed class DataStack : Stack
     {
         Cache = new CacheConstruct(this, "Cache", settings, network.Vpc, network.DataSubnets, RedisPurpose.Queue);
         WorkflowCache = new CacheConstruct(this, "WorkflowCache", settings, network.Vpc, network.DataSubnets, RedisPurpose.Cache);
-        Database = new DatabaseConstruct(this, "Database", settings, network.Vpc, network.DataSubnets);
+        Database = new DatabaseConstruct(this, "Database", settings, network.Vpc, network.DataSubnets, network.AppSubnets);
 
         Output("RedisPrimaryEndpoint", Cache.PrimaryEndpoint);
         Output("RedisReaderEndpoint", Cache.ReaderEndpoint);
@@ -182,7 +182,7 @@ public sealed class EdgeStack : Stack
 
     public EdgeStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, WebTierConstruct web, string? webAclArn) : base(scope, id, props)
     {
-        Edge = new EdgeConstruct(this, "Edge", settings, web.LoadBalancer.LoadBalancerDnsName, web.OriginSecret, webAclArn);
+        Edge = new EdgeConstruct(this, "Edge", settings, web.LoadBalancer.LoadBalancerDnsName, web.OriginSecret, web.OriginRule.ListenerRuleArn, webAclArn);
         if (webAclArn is not null) CdkInternals.SuppressCrossRegionReferences(this);
         _ = new CfnOutput(this, "CloudFrontDomainName", new CfnOutputProps { Value = Edge.Distribution.DistributionDomainName });
     }

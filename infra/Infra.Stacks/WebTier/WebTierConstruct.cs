@@ -20,6 +20,7 @@ using Ec2EbsDeviceOptions = Amazon.CDK.AWS.EC2.EbsDeviceOptions;
 using Ec2EbsDeviceVolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType;
 using TargetHealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
 using Infra.Stacks.Compliance;
+using Infra.Stacks.Rotation;
 
 namespace Infra.Stacks.WebTier;
 
@@ -45,6 +46,9 @@ public sealed class WebTierConstruct : Construct
     public Role InstanceRole { get; }
     public Secret OriginSecret { get; }
     public Secret ApiKey { get; }
+    public SecretRotationConstruct ApiKeyRotation { get; }
+    /// <summary>The listener rule that admits requests carrying the origin header; its rotation rewrites the values.</summary>
+    public ApplicationListenerRule OriginRule { get; }
     public LogGroup Logs { get; }
     public IBucket? AccessLogs { get; }
     /// <summary>The group's launch, termination and failure notifications (subscribe operators or a chat hook).</summary>
@@ -69,8 +73,13 @@ public sealed class WebTierConstruct : Construct
             RemovalPolicy = settings.Production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
             GenerateSecretString = new SecretStringGenerator { PasswordLength = 40, ExcludePunctuation = true },
         });
-        NagSuppressions.Add(OriginSecret, new NagSuppression("AwsSolutions-SMG4", "the origin header value: a rotation must update CloudFront's origin header and the ALB rule together, accepting old and new during the switch; rotation needs the service to re-read the secret while it runs (API instances read it at boot, worker pods at start); until that lands (issue 'Deploy-ready', open), rotate by updating the secret and replacing instances and pods (README, Security posture)"));
-        NagSuppressions.Add(ApiKey, new NagSuppression("AwsSolutions-SMG4", "the platform API key: a rotation must keep the old key valid until clients switch; rotation needs the service to re-read the secret while it runs (API instances read it at boot, worker pods at start); until that lands (issue 'Deploy-ready', open), rotate by updating the secret and replacing instances and pods (README, Security posture)"));
+        // The API key rotates to a new random value; instances accept the current and the previous key (their
+        // refresher writes both), so clients switch within one rotation period. The origin header rotates with the
+        // distribution it belongs to (EdgeConstruct).
+        NagSuppressions.Add(OriginSecret, new NagSuppression("AwsSolutions-SMG4",
+            "rotated every secrets.rotationDays by the schedule in the edge stack (EdgeConstruct.OriginSecretRotation), which must live beside the distribution whose header it rewrites; cdk-nag checks one template at a time, and RotationTests asserts that every secret of every environment has a schedule"));
+        ApiKeyRotation = new SecretRotationConstruct(this, "ApiKeyRotation", settings, ApiKey,
+            new RotationTarget("random-value", new Dictionary<string, string>(), [], Duration.Minutes(1)));
         Logs = new LogGroup(this, "ServiceLogs", new LogGroupProps
         {
             Retention = RetentionDays.ONE_MONTH,
@@ -207,6 +216,7 @@ public sealed class WebTierConstruct : Construct
             ["DB_PORT"] = Data.DatabaseConstruct.Port.ToString(),
             ["DB_SECRET"] = deps.DatabaseSecret.SecretArn,
             ["API_KEY_SECRET"] = ApiKey.SecretArn,
+            ["REFRESH"] = settings.Secrets.RefreshSeconds.ToString(),
             ["STACK"] = stack.StackName,
             ["RESOURCE"] = groupLogicalId,
         }));
@@ -258,6 +268,7 @@ public sealed class WebTierConstruct : Construct
             Conditions = [ListenerCondition.HttpHeader(OriginHeader, [OriginSecret.SecretValue.UnsafeUnwrap()])],
             TargetGroups = [TargetGroup],
         });
+        OriginRule = (ApplicationListenerRule)listener.Node.FindChild("FromCloudFrontRule");
 
         // ---- scaling: the source document's two target-tracking policies, plus step scaling on our own p95 ----
         Group.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps { TargetUtilizationPercent = web.CpuTargetPercent });

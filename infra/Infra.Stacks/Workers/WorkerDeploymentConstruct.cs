@@ -21,8 +21,9 @@ public sealed record WorkerDependencies(string Image, string RedisHost, ISecret 
 /// </summary>
 /// <remarks>
 /// Secrets never appear in the manifests: an init container reads them from Secrets Manager with the pod's IRSA role
-/// into a memory-backed volume, and the service reads them from files (Redis:PasswordFile,
-/// Storage:MongoDb:CredentialsFile). The manifests hold only host names and secret ARNs.
+/// into a memory-backed volume, a sidecar reads them again every <c>secrets.refreshSeconds</c> (rotation), and the
+/// service re-reads the files (Redis:PasswordFile, Cache:PasswordFile, Storage:MongoDb:CredentialsFile). The manifests
+/// hold only host names and secret ARNs.
 /// </remarks>
 public sealed class WorkerDeploymentConstruct : Construct
 {
@@ -122,6 +123,38 @@ public sealed class WorkerDeploymentConstruct : Construct
 
     private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };
 
+    /// <summary>Reads the three secrets into files, each written whole (temp file, then rename) so the worker never
+    /// reads half a secret.</summary>
+    private const string SecretsScript =
+        "set -eu; umask 077; " +
+        "fetch() { aws secretsmanager get-secret-value --secret-id \"$1\" --query SecretString --output text > \"$2.tmp\" && mv \"$2.tmp\" \"$2\"; }; " +
+        "refresh() { fetch \"$REDIS_SECRET\" " + SecretsDir + "/redis-password && fetch \"$CACHE_SECRET\" " + SecretsDir + "/cache-password && " +
+        "fetch \"$DB_SECRET\" " + SecretsDir + "/documentdb.json; }; ";
+
+    private static V1Container SecretsContainer(string name, string script, EnvironmentSettings settings, WorkerDependencies deps, V1SecurityContext restricted) => new()
+    {
+        Name = name,
+        Image = settings.Workers.SecretsInitImage,
+        Command = ["/bin/sh", "-c"],
+        Args = [script],
+        Env =
+        [
+            Env("AWS_REGION", Stack.Of(deps.RedisAuthToken).Region),
+            Env("HOME", "/tmp"),
+            Env("REDIS_SECRET", deps.RedisAuthToken.SecretArn),
+            Env("CACHE_SECRET", deps.CacheRedisAuthToken.SecretArn),
+            Env("DB_SECRET", deps.DatabaseSecret.SecretArn),
+            Env("REFRESH_SECONDS", settings.Secrets.RefreshSeconds.ToString()),
+        ],
+        VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+        SecurityContext = restricted,
+        Resources = new V1ResourceRequirements
+        {
+            Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("10m"), ["memory"] = new("64Mi") },
+            Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
+        },
+    };
+
     private static V1Deployment BuildDeployment(EnvironmentSettings settings, WorkerDependencies deps, Dictionary<string, string> labels)
     {
         var w = settings.Workers;
@@ -184,39 +217,14 @@ public sealed class WorkerDeploymentConstruct : Construct
                             new V1Volume { Name = "secrets", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("1Mi") } },
                             new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("256Mi") } },
                         ],
-                        InitContainers =
-                        [
-                            new V1Container
-                            {
-                                Name = "read-secrets",
-                                Image = w.SecretsInitImage,
-                                Command = ["/bin/sh", "-c"],
-                                Args =
-                                [
-                                    $"set -eu; umask 077; " +
-                                    $"aws secretsmanager get-secret-value --secret-id \"$REDIS_SECRET\" --query SecretString --output text > {SecretsDir}/redis-password; " +
-                                    $"aws secretsmanager get-secret-value --secret-id \"$CACHE_SECRET\" --query SecretString --output text > {SecretsDir}/cache-password; " +
-                                    $"aws secretsmanager get-secret-value --secret-id \"$DB_SECRET\" --query SecretString --output text > {SecretsDir}/documentdb.json",
-                                ],
-                                Env =
-                                [
-                                    Env("AWS_REGION", Stack.Of(deps.RedisAuthToken).Region),
-                                    Env("HOME", "/tmp"),
-                                    Env("REDIS_SECRET", deps.RedisAuthToken.SecretArn),
-                                    Env("CACHE_SECRET", deps.CacheRedisAuthToken.SecretArn),
-                                    Env("DB_SECRET", deps.DatabaseSecret.SecretArn),
-                                ],
-                                VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
-                                SecurityContext = restricted,
-                                Resources = new V1ResourceRequirements
-                                {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("50m"), ["memory"] = new("64Mi") },
-                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
-                                },
-                            },
-                        ],
+                        // The secrets are read once before the worker starts, then again every secrets.refreshSeconds by a
+                        // sidecar, so rotated values reach the running worker (it re-reads the files).
+                        InitContainers = [SecretsContainer("read-secrets", SecretsScript + "refresh", settings, deps, restricted)],
                         Containers =
                         [
+                            SecretsContainer("refresh-secrets", SecretsScript +
+                                "trap 'exit 0' TERM; while :; do sleep \"$REFRESH_SECONDS\" & wait $!; refresh || echo 'secret refresh failed: the last values stay in use' >&2; done",
+                                settings, deps, restricted),
                             new V1Container
                             {
                                 Name = "worker",
