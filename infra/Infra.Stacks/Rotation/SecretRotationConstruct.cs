@@ -69,7 +69,7 @@ public sealed class SecretRotationConstruct : Construct
             RotateImmediatelyOnUpdate = false, // a deploy never rotates: it would race CloudFormation's own updates
         });
         NagSuppressions.AddToDefaultPolicy(role, new NagSuppression("AwsSolutions-IAM5",
-            "secretsmanager:GetRandomPassword has no resource-level permissions (CDK's RotationSchedule adds it for every rotation function); the log stream names inside this function's own log group are chosen by Lambda",
+            "secretsmanager:GetRandomPassword (CDK's RotationSchedule adds it for every rotation function) and, for the origin header, elasticloadbalancing:DescribeRules have no resource-level permissions; the log stream names inside this function's own log group are chosen by Lambda",
             "Resource::*", "/^Resource::<.+Logs[0-9A-F]{8}\\.Arn>:\\*$/"));
     }
 }
