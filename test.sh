@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the repository. On a fresh Debian machine with the .NET SDK and Node.js it first installs
-# what is missing (redis-server, nginx; needs root for apt-get). Prints "N passed, N failed, N skipped" at the end.
+# what is missing (redis-server, nginx, chromium on Debian; needs root for apt-get). Prints "N passed, N failed, N skipped" at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +11,9 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # nginx fronts the API processes in the local platform test (loadtest/local.sh).
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+# Debian's Chromium runs the console's browser tests (Playwright cannot download its own browser here). Ubuntu ships
+# it only as a snap, so there the tests use another installed Chromium or Chrome (CHROMIUM_PATH) or report "skipped".
+if grep -qi '^ID=debian' /etc/os-release 2>/dev/null; then command -v chromium >/dev/null 2>&1 || need_apt+=(chromium); fi
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" -eq 0 ]; then
     echo "== installing ${need_apt[*]}"

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Workflows.Service.Api;
+using Workflows.Service.OperatorConsole;
 using Workflows.Service.Hosting;
 using Workflows.Service.Options;
 
@@ -27,7 +28,8 @@ if (app.Services.GetRequiredService<IOptions<ServiceOptions>>().Value.RunsApi)
 {
     app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
     app.MapNotFoundPage();
-    app.MapGroup("/api").MapWorkflowEndpoints().MapExecutionEndpoints();
+    app.MapConsole();
+    app.MapGroup("/api").MapWorkflowEndpoints().MapExecutionEndpoints().MapSignalEndpoints();
 }
 
 var mode = app.Services.GetRequiredService<ExecutionModeInfo>();

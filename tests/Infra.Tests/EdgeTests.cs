@@ -22,6 +22,7 @@ public class EdgeTests
         Assert.Equal("4135ea2d-6df8-44a3-9df3-4b5a84be39ad", behaviors["/api/*"]!["CachePolicyId"]!.GetValue<string>()); // CachingDisabled
         Assert.Equal(7, behaviors["/api/*"]!["AllowedMethods"]!.AsArray().Count);
         Assert.NotNull(behaviors["/_next/static/*"]!["CachePolicyId"]!["Ref"]);
+        Assert.Equal(behaviors["/_next/static/*"]!["CachePolicyId"]!.ToJsonString(), behaviors["/static/*"]!["CachePolicyId"]!.ToJsonString()); // the console's versioned assets
         e.Edge.HasResourceProperties("AWS::CloudFront::CachePolicy", Like(("CachePolicyConfig", Like(("DefaultTTL", 365 * 86400)))));
 
         var error = config["CustomErrorResponses"]!.AsArray().Single()!;

@@ -33,6 +33,7 @@ public static class ApiExtensions
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddOpenApi();
         services.AddHealthChecks();
+        services.AddSingleton<OperatorConsole.ConsoleAssets>();
 
         var role = builder.Configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
         builder.AddApiKeyAuth(requireKeys: role.RunsApi);

@@ -8,19 +8,31 @@ namespace Workflows.Service.Metrics;
 /// period out. Response times go into a histogram whose buckets keep two significant digits (1 % resolution), so a
 /// period's distribution stays small however many requests it saw, and percentiles come from real values.
 /// </summary>
-public sealed class SignalRecorder
+public sealed class SignalRecorder(TimeProvider time)
 {
     private readonly Lock _gate = new();
+    private readonly LiveSignals _live = new(time);
     private Period _current = new();
+
+    public SignalRecorder() : this(TimeProvider.System) { }
 
     public void RecordResponse(double milliseconds)
     {
-        lock (_gate) _current.Response(milliseconds);
+        lock (_gate)
+        {
+            _current.Response(milliseconds);
+            _live.Current().Response(milliseconds);
+        }
     }
 
     public void RecordExecutionFinished(string status)
     {
-        lock (_gate) _current.Executions[status] = _current.Executions.GetValueOrDefault(status) + 1;
+        lock (_gate)
+        {
+            _current.Executions[status] = _current.Executions.GetValueOrDefault(status) + 1;
+            var slice = _live.Current();
+            slice.Executions[status] = slice.Executions.GetValueOrDefault(status) + 1;
+        }
     }
 
     public void RecordSlowOperation(string component)
@@ -32,9 +44,16 @@ public sealed class SignalRecorder
     {
         lock (_gate)
         {
-            if (hit) _current.CacheHits++;
-            else _current.CacheMisses++;
+            var slice = _live.Current();
+            if (hit) { _current.CacheHits++; slice.CacheHits++; }
+            else { _current.CacheMisses++; slice.CacheMisses++; }
         }
+    }
+
+    /// <summary>The last five minutes in 5-second slices (the console's live panel); publishing is unaffected.</summary>
+    public IReadOnlyList<LiveSlice> Recent()
+    {
+        lock (_gate) return _live.Snapshot();
     }
 
     public void RecordRecovered(int count)

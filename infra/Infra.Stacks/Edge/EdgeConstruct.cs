@@ -15,7 +15,7 @@ namespace Infra.Stacks.Edge;
 
 /// <summary>
 /// CloudFront in front of the ALB, as in the source document: viewers redirected to HTTPS, all seven methods, GET/HEAD
-/// cached, compression, <c>/_next/static/*</c> cached long, 404 → the not-found page cached 300 s. <c>/api/*</c> is never
+/// cached, compression, <c>/_next/static/*</c> and the console's <c>/static/*</c> cached long, 404 → the not-found page cached 300 s. <c>/api/*</c> is never
 /// cached and gets every viewer header but Host. Every origin request carries the secret header the ALB requires.
 /// Production reaches the origin over HTTPS only (TLS 1.2) at a name on the ALB's certificate; dev may use HTTP to the
 /// ALB's own name, which still answers only CloudFront (prefix list + secret header).
@@ -99,6 +99,12 @@ public sealed class EdgeConstruct : Construct
             AdditionalBehaviors = new Dictionary<string, IBehaviorOptions>
             {
                 ["/_next/static/*"] = new BehaviorOptions
+                {
+                    Origin = origin, ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS, Compress = true,
+                    CachedMethods = CachedMethods.CACHE_GET_HEAD, CachePolicy = staticAssets,
+                },
+                // The operator console's assets: versioned by content (/static/console/<hash>/…), so cached as long.
+                ["/static/*"] = new BehaviorOptions
                 {
                     Origin = origin, ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS, Compress = true,
                     CachedMethods = CachedMethods.CACHE_GET_HEAD, CachePolicy = staticAssets,
