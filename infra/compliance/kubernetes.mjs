@@ -2,6 +2,10 @@
 // the Kubernetes and KEDA OpenAPI schemas that the pinned kubernetes-models packages compile. Those schemas accept
 // unknown fields (the API server drops them silently, which is how a typo in a KEDA trigger goes unnoticed), so the
 // validator runs on a proxy that records which fields it read: a field the schema never asked about is unknown.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
 import { flatten } from './tokens.mjs';
 
 const ManifestType = 'Custom::AWSCDK-EKS-KubernetesResource';
@@ -61,7 +65,31 @@ async function modelFor(apiVersion, kind) {
       if (exports[kind]) return exports[kind];
     } catch { /* not in this package */ }
   }
-  return `no schema for ${apiVersion} ${kind} in the pinned kubernetes-models packages`;
+  return crdModel(group, version, kind) ?? `no schema for ${apiVersion} ${kind} in the pinned kubernetes-models packages or infra/compliance/schemas`;
+}
+
+// Custom resources kubernetes-models has no types for (the AWS Load Balancer Controller's TargetGroupBinding): their
+// CRD's schema in schemas/<group>-<version>-<kind>.json, compiled once, wrapped like a kubernetes-models class.
+const crdModels = new Map();
+function crdModel(group, version, kind) {
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'schemas', `${group}-${version}-${kind}.json`);
+  if (!existsSync(file)) return null;
+  if (!crdModels.has(file)) {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addFormat('int64', true);
+    const check = ajv.compile(JSON.parse(readFileSync(file, 'utf8')));
+    crdModels.set(file, class {
+      validate() {
+        if (!check(this)) throw Object.assign(new Error('invalid'), {
+          errors: check.errors.map((e) => ({
+            instancePath: e.instancePath,
+            message: e.keyword === 'additionalProperties' ? `has unknown field ${e.params.additionalProperty}` : e.message,
+          })),
+        });
+      }
+    });
+  }
+  return crdModels.get(file);
 }
 
 // A proxy that records, per object, the fields the compiled validator read and whether it enumerated the keys

@@ -36,7 +36,7 @@ public class GuardrailTests
         Broken("dev", GuardrailRules.EncryptionAtRest, "Redis without encryption at rest", s => Redis(s).AtRestEncryptionEnabled = false);
         Broken("prod", GuardrailRules.EncryptionAtRest, "DocumentDB storage not encrypted", s => DocDb(s).StorageEncrypted = false);
         Broken("dev", GuardrailRules.EncryptionAtRest, "EBS volume",
-            s => ((CfnLaunchTemplate)s.Web.Tier.LaunchTemplate.Node.DefaultChild!).AddPropertyOverride("LaunchTemplateData.BlockDeviceMappings.0.Ebs.Encrypted", false));
+            s => ((CfnLaunchTemplate)s.Web.Tier.LaunchTemplate!.Node.DefaultChild!).AddPropertyOverride("LaunchTemplateData.BlockDeviceMappings.0.Ebs.Encrypted", false));
     }
 
     [Fact]
@@ -62,19 +62,19 @@ public class GuardrailTests
     [Fact]
     public void Imdsv1_fails() =>
         Broken("dev", GuardrailRules.Imdsv2, "HttpTokens",
-            s => ((CfnLaunchTemplate)s.Web.Tier.LaunchTemplate.Node.DefaultChild!).AddPropertyOverride("LaunchTemplateData.MetadataOptions.HttpTokens", "optional"));
+            s => ((CfnLaunchTemplate)s.Web.Tier.LaunchTemplate!.Node.DefaultChild!).AddPropertyOverride("LaunchTemplateData.MetadataOptions.HttpTokens", "optional"));
 
     [Fact]
     public void A_wildcard_action_fails() =>
         Broken("prod", GuardrailRules.NoWildcardActions, "'s3:*'",
-            s => s.Web.Tier.InstanceRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["s3:*"], Resources = ["*"] })));
+            s => s.Web.Tier.InstanceRole!.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["s3:*"], Resources = ["*"] })));
 
     [Fact]
     public void A_secret_written_into_the_template_fails()
     {
         Broken("dev", GuardrailRules.NoPlaintextSecrets, "AuthToken", s => Redis(s).AuthToken = "plain-text-token-1234567890");
         Broken("dev", GuardrailRules.NoPlaintextSecrets, "user data",
-            s => s.Web.Tier.LaunchTemplate.UserData!.AddCommands("export DB_PASSWORD=hunter2hunter2hunter2"));
+            s => s.Web.Tier.LaunchTemplate!.UserData!.AddCommands("export DB_PASSWORD=hunter2hunter2hunter2"));
         Broken("prod", GuardrailRules.NoPlaintextSecrets, "MasterUserPassword", s => DocDb(s).MasterUserPassword = "correct-horse-battery");
     }
 

@@ -65,7 +65,9 @@ public sealed class ObservabilityConstruct : Construct
             Label = "5xx rate (%)",
             Period = five,
         });
-        var cpu = new Metric(new MetricProps
+        // The instances' CPU (web.platform asg); with eks the HPA holds pods at their CPU target and the node group's
+        // saturation shows as pending pods (Cluster Autoscaler), not here.
+        var cpu = web.Group is null ? null : new Metric(new MetricProps
         {
             Namespace = "AWS/EC2", MetricName = "CPUUtilization", Statistic = "Average", Period = five,
             DimensionsMap = new Dictionary<string, string> { ["AutoScalingGroupName"] = web.Group.AutoScalingGroupName },
@@ -99,7 +101,7 @@ public sealed class ObservabilityConstruct : Construct
         Add("Web5xxRate", errorRate, 1, 3, "More than 1 % of requests failed with 5xx (the source document's error budget)");
         Add("WebLatencyP95", p95, 0.5, 5, "p95 target response time above 500 ms for 5 minutes (the load test's threshold)");
         Add("WebUnhealthyHosts", unhealthy, 0, 5, "An instance has failed ALB health checks for 5 minutes");
-        Add("WebCpuSaturated", cpu, 90, 3, "Web tier CPU above 90 % for 15 minutes although it scales at its target: check the maximum");
+        if (cpu is not null) Add("WebCpuSaturated", cpu, 90, 3, "Web tier CPU above 90 % for 15 minutes although it scales at its target: check the maximum");
         Add("CacheMemory", cacheMemory, 80, 2, "Redis memory above 80 %: with noeviction, writes (new executions) fail at 100 %");
         Add("CacheEngineCpu", cacheCpu, 80, 3, "Redis engine CPU above 80 %");
         Add("DatabaseCpu", dbCpu, 80, 3, "DocumentDB CPU above 80 %");
@@ -132,10 +134,12 @@ public sealed class ObservabilityConstruct : Construct
         Dashboard.AddWidgets(
             new TextWidget(new TextWidgetProps { Markdown = $"# {settings.Name}: web tier", Width = 24, Height = 1 }));
         Dashboard.AddWidgets(
+        [
             Graph("Requests", requests),
             Graph("5xx rate (%)", errorRate),
             Graph("Target response time p95 (s)", p95),
-            Graph("Instances CPU (%)", cpu));
+            .. cpu is null ? Array.Empty<IWidget>() : [Graph("Instances CPU (%)", cpu)],
+        ]);
         Dashboard.AddWidgets(
             new TextWidget(new TextWidgetProps { Markdown = "# cache and database", Width = 24, Height = 1 }));
         Dashboard.AddWidgets(

@@ -58,8 +58,14 @@ public sealed record ServiceSettings
     public int Port { get; init; } = 8080;
 }
 
+/// <summary>Where the API role runs: EC2 instances in an Auto Scaling Group, or pods on the workers' EKS cluster.</summary>
+public enum WebPlatform { Asg, Eks }
+
 public sealed record WebSettings
 {
+    /// <summary><c>asg</c>: instances, target tracking on CPU and requests. <c>eks</c>: a Deployment scaled by an HPA on
+    /// CPU and memory (the source document's frontend HPA), behind the same ALB through a TargetGroupBinding.</summary>
+    public WebPlatform Platform { get; init; } = WebPlatform.Asg;
     public required string InstanceType { get; init; }
     public required int MinCapacity { get; init; }
     public required int MaxCapacity { get; init; }
@@ -76,6 +82,14 @@ public sealed record WebSettings
     public bool AccessLogs { get; init; }
     public int AccessLogRetentionDays { get; init; } = 90;
     public int IdleTimeoutSeconds { get; init; } = 60;
+    /// <summary>eks: the pods' requests and limits (the source document's frontend: 500m/512Mi, 1/1Gi).</summary>
+    public ResourceSettings PodRequests { get; init; } = new() { Cpu = "500m", Memory = "512Mi" };
+    public ResourceSettings PodLimits { get; init; } = new() { Cpu = "1", Memory = "1Gi" };
+    /// <summary>eks: the HPA's memory target (percent of the request); CPU uses <see cref="CpuTargetPercent"/>.</summary>
+    public double MemoryTargetPercent { get; init; } = 80;
+    /// <summary>eks: the HPA's behaviour, the source document's frontend values.</summary>
+    public ScaleBehaviorSettings ScaleDown { get; init; } = new() { StabilizationSeconds = 300, Percent = 50, PeriodSeconds = 60 };
+    public ScaleBehaviorSettings ScaleUp { get; init; } = new() { StabilizationSeconds = 0, Percent = 100, Pods = 2, PeriodSeconds = 30 };
 }
 
 public enum OriginProtocol { HttpsOnly, HttpOnly }
@@ -192,4 +206,6 @@ public sealed record ChartVersions
     /// <summary>Cluster Autoscaler's image tag must match the Kubernetes minor version (e.g. v1.33.1 for 1.33).</summary>
     public required string ClusterAutoscalerImageTag { get; init; }
     public required string MetricsServer { get; init; }
+    /// <summary>The AWS Load Balancer Controller (web.platform eks only).</summary>
+    public string AwsLoadBalancerController { get; init; } = "1.13.4";
 }

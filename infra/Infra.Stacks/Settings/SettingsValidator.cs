@@ -54,6 +54,14 @@ public static partial class SettingsValidator
         Range(s.Web.InstanceWarmupSeconds, 0, 3600, "web.instanceWarmupSeconds");
         Range(s.Web.VolumeSizeGiB, 8, 1024, "web.volumeSizeGiB");
         Range(s.Web.IdleTimeoutSeconds, 1, 4000, "web.idleTimeoutSeconds");
+        Range(s.Web.MemoryTargetPercent, 1, 100, "web.memoryTargetPercent");
+        foreach (var (quantity, path) in new[] { (s.Web.PodRequests, "web.podRequests"), (s.Web.PodLimits, "web.podLimits") })
+        {
+            Check(NodeCapacity.Millicores(quantity.Cpu) > 0, $"{path}.cpu", $"'{quantity.Cpu}' is not a CPU quantity such as 500m or 2");
+            Check(NodeCapacity.Mebibytes(quantity.Memory) > 0, $"{path}.memory", $"'{quantity.Memory}' is not a memory quantity such as 512Mi or 1Gi");
+        }
+        Check(NodeCapacity.Millicores(s.Web.PodLimits.Cpu) >= NodeCapacity.Millicores(s.Web.PodRequests.Cpu), "web.podLimits.cpu", "must not be below web.podRequests.cpu");
+        Check(NodeCapacity.Mebibytes(s.Web.PodLimits.Memory) >= NodeCapacity.Mebibytes(s.Web.PodRequests.Memory), "web.podLimits.memory", "must not be below web.podRequests.memory");
         Check(Regex.IsMatch(s.Web.InstanceType, @"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "web.instanceType", $"'{s.Web.InstanceType}' is not an EC2 instance type such as t3.small");
         Check(s.Web.CertificateArn is null || CertificatePattern().IsMatch(s.Web.CertificateArn), "web.certificateArn", $"'{s.Web.CertificateArn}' is not an ACM certificate ARN");
 
@@ -83,7 +91,7 @@ public static partial class SettingsValidator
         Range(s.Database.Instances, 1, 16, "database.instances");
         Range(s.Database.BackupRetentionDays, 1, 35, "database.backupRetentionDays");
 
-        ValidateWorkers(s.Workers, Check, Range);
+        ValidateWorkers(s.Workers, s.Web, Check, Range);
 
         if (s.Production)
         {
@@ -105,13 +113,14 @@ public static partial class SettingsValidator
         return errors;
     }
 
-    private static void ValidateWorkers(WorkersSettings w, Action<bool, string, string> check, Action<double, double, double, string> range)
+    private static void ValidateWorkers(WorkersSettings w, WebSettings web, Action<bool, string, string> check, Action<double, double, double, string> range)
     {
         var version = Regex.Match(w.KubernetesVersion, @"^1\.(\d+)$");
         check(version.Success && int.Parse(version.Groups[1].Value) >= 29, "workers.kubernetesVersion", $"'{w.KubernetesVersion}' must be an EKS version such as 1.33 (1.29 or later)");
         check(!version.Success || w.Charts.ClusterAutoscalerImageTag.StartsWith($"v1.{version.Groups[1].Value}.", StringComparison.Ordinal),
             "workers.charts.clusterAutoscalerImageTag", $"'{w.Charts.ClusterAutoscalerImageTag}' must match the Kubernetes minor version (v{w.KubernetesVersion}.x)");
-        foreach (var (path, value) in new[] { ("keda", w.Charts.Keda), ("clusterAutoscaler", w.Charts.ClusterAutoscaler), ("metricsServer", w.Charts.MetricsServer) })
+        foreach (var (path, value) in new[] { ("keda", w.Charts.Keda), ("clusterAutoscaler", w.Charts.ClusterAutoscaler), ("metricsServer", w.Charts.MetricsServer),
+            ("awsLoadBalancerController", w.Charts.AwsLoadBalancerController) })
             check(Regex.IsMatch(value, @"^\d+\.\d+\.\d+$"), $"workers.charts.{path}", $"'{value}' must be an exact chart version such as 2.16.0 (pinned, never a range)");
 
         check(w.MinReplicas >= 1, "workers.minReplicas", "must be at least 1");
@@ -148,12 +157,20 @@ public static partial class SettingsValidator
         }
         else if (cpuRequest > 0 && memRequest > 0)
         {
-            // The node group must hold the HPA's maximum, plus one node's worth for the add-ons (KEDA, autoscaler, CoreDNS).
+            // The node group must hold the HPA's maximum, plus one node's worth for the add-ons (KEDA, autoscaler, CoreDNS),
+            // plus, with web.platform eks, the API pods at web.maxCapacity (they share the node group).
             var perNode = NodeCapacity.PodsPerNode(w.NodeInstanceType, cpuRequest.Value, memRequest.Value);
             check(perNode >= 1, "workers.nodeInstanceType", $"'{w.NodeInstanceType}' cannot fit one worker pod ({w.Requests.Cpu}, {w.Requests.Memory})");
             var needed = perNode < 1 ? int.MaxValue : (int)Math.Ceiling((double)w.MaxReplicas / perNode) + 1;
+            var (webCpu, webMemory) = (NodeCapacity.Millicores(web.PodRequests.Cpu), NodeCapacity.Mebibytes(web.PodRequests.Memory));
+            if (web.Platform == WebPlatform.Eks && webCpu > 0 && webMemory > 0 && needed != int.MaxValue)
+            {
+                var webPerNode = NodeCapacity.PodsPerNode(w.NodeInstanceType, webCpu.Value, webMemory.Value);
+                check(webPerNode >= 1, "web.podRequests", $"'{w.NodeInstanceType}' cannot fit one API pod ({web.PodRequests.Cpu}, {web.PodRequests.Memory})");
+                if (webPerNode >= 1) needed += (int)Math.Ceiling((double)web.MaxCapacity / webPerNode);
+            }
             check(w.NodeMaxSize >= needed, "workers.nodeMaxSize",
-                $"{w.NodeMaxSize} nodes cannot hold workers.maxReplicas ({w.MaxReplicas}): a {w.NodeInstanceType} fits {perNode} pod(s) of {w.Requests.Cpu}/{w.Requests.Memory}, so at least {needed} are needed (one spare for add-ons)");
+                $"{w.NodeMaxSize} nodes cannot hold workers.maxReplicas ({w.MaxReplicas}){(web.Platform == WebPlatform.Eks ? $" and web.maxCapacity ({web.MaxCapacity}) API pods" : "")}: a {w.NodeInstanceType} fits {perNode} worker pod(s) of {w.Requests.Cpu}/{w.Requests.Memory}, so at least {needed} are needed (one spare for add-ons)");
         }
     }
 }

@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
 using Constructs;
 using Infra.Stacks.Common;
 using Infra.Stacks.Compliance;
@@ -154,9 +155,12 @@ public sealed class WebStack : Stack
             new WebTierDependencies(data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.WorkflowCache.PrimaryEndpoint, data.WorkflowCache.AuthToken,
                 data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!),
             image);
-        StoreAccess.Allow(this, "ApiToRedis", data.Cache.SecurityGroup, Tier.InstanceSecurityGroup, CacheConstruct.Port, "API instances to Redis");
-        StoreAccess.Allow(this, "ApiToCacheRedis", data.WorkflowCache.SecurityGroup, Tier.InstanceSecurityGroup, CacheConstruct.Port, "API instances to the cache Redis");
-        StoreAccess.Allow(this, "ApiToDocumentDb", data.Database.SecurityGroup, Tier.InstanceSecurityGroup, DatabaseConstruct.Port, "API instances to DocumentDB");
+        if (Tier.InstanceSecurityGroup is { } instances) // web.platform eks: the API pods use the cluster's group, admitted by the workers stack
+        {
+            StoreAccess.Allow(this, "ApiToRedis", data.Cache.SecurityGroup, instances, CacheConstruct.Port, "API instances to Redis");
+            StoreAccess.Allow(this, "ApiToCacheRedis", data.WorkflowCache.SecurityGroup, instances, CacheConstruct.Port, "API instances to the cache Redis");
+            StoreAccess.Allow(this, "ApiToDocumentDb", data.Database.SecurityGroup, instances, DatabaseConstruct.Port, "API instances to DocumentDB");
+        }
 
         _ = new CfnOutput(this, "LoadBalancerDnsName", new CfnOutputProps { Value = Tier.LoadBalancer.LoadBalancerDnsName });
         _ = new CfnOutput(this, "ApiKeySecretArn", new CfnOutputProps { Value = Tier.ApiKey.SecretArn });
@@ -205,15 +209,32 @@ public sealed class WorkersStack : Stack
     public WorkerClusterConstruct Cluster { get; }
     public ClusterAddonsConstruct Addons { get; }
     public WorkerDeploymentConstruct Workers { get; }
+    /// <summary>The API role on the cluster (web.platform eks); null with asg.</summary>
+    public WebPodsConstruct? WebPods { get; }
 
     public WorkersStack(Construct scope, string id, StackProps props, EnvironmentSettings settings, NetworkConstruct network, DataStack data, WebStack web, AppPaths paths)
         : base(scope, id, props)
     {
         Cluster = new WorkerClusterConstruct(this, "Eks", settings, network.Vpc, network.AppSubnets, paths.KubectlLayerZip(settings.Workers.KubernetesVersion));
-        Addons = new ClusterAddonsConstruct(this, "Addons", settings, Cluster);
-        Workers = new WorkerDeploymentConstruct(this, "Workers", settings, Cluster, Addons, new WorkerDependencies(
+        var eksWeb = settings.Web.Platform == WebPlatform.Eks;
+        Addons = new ClusterAddonsConstruct(this, "Addons", settings, Cluster, eksWeb ? web.Tier.TargetGroup.TargetGroupArn : null);
+        var workerDeps = new WorkerDependencies(
             web.Image.Uri, data.Cache.PrimaryEndpoint, data.Cache.AuthToken, data.WorkflowCache.PrimaryEndpoint, data.WorkflowCache.AuthToken,
-            data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!));
+            data.Database.Cluster.ClusterEndpoint.Hostname, data.Database.Cluster.Secret!);
+        Workers = new WorkerDeploymentConstruct(this, "Workers", settings, Cluster, Addons, workerDeps);
+        if (eksWeb)
+        {
+            WebPods = new WebPodsConstruct(this, "WebPods", settings, Cluster, Addons, Workers.NamespaceManifest,
+                new WebPodsDependencies(workerDeps, web.Tier.ApiKey, web.Tier.TargetGroup.TargetGroupArn));
+            // The ALB reaches the pods (cluster security group) on the service port; both rules live here, beside the pods.
+            var clusterGroup = Cluster.Cluster.ClusterSecurityGroup;
+            StoreAccess.Allow(this, "AlbToApiPods", clusterGroup, web.Tier.AlbSecurityGroup, WebPodsConstruct.Port, "the ALB to the API pods");
+            _ = new CfnSecurityGroupEgress(this, "AlbEgressToApiPods", new CfnSecurityGroupEgressProps
+            {
+                GroupId = web.Tier.AlbSecurityGroup.SecurityGroupId, DestinationSecurityGroupId = clusterGroup.SecurityGroupId,
+                IpProtocol = "tcp", FromPort = WebPodsConstruct.Port, ToPort = WebPodsConstruct.Port, Description = "to the API pods",
+            });
+        }
         // The image is built and pushed with the web stack's assets; the Deployment must not come first.
         AddDependency(web);
 

@@ -12,6 +12,7 @@ public static class TemplateScaling
     public static IEnumerable<SynthesizedScalingRule> Rules(JsonObject resources)
     {
         foreach (var rule in KedaRules(resources)) yield return rule;
+        foreach (var rule in HpaRules(resources)) yield return rule;
         foreach (var (logicalId, resource) in resources)
         {
             if (resource!["Type"]!.GetValue<string>() != "AWS::AutoScaling::ScalingPolicy") continue;
@@ -58,6 +59,25 @@ public static class TemplateScaling
                         $"{meta["targetMetricValue"]} per pod"),
                     var other => new(name, kind, other, "see manifest"),
                 };
+            }
+        }
+    }
+
+    /// <summary>Plain HorizontalPodAutoscalers (the API role with web.platform eks): one row per resource metric.</summary>
+    private static IEnumerable<SynthesizedScalingRule> HpaRules(JsonObject resources)
+    {
+        foreach (var manifest in Manifests(resources))
+        {
+            if (manifest["kind"]?.GetValue<string>() != "HorizontalPodAutoscaler") continue;
+            var spec = manifest["spec"]!;
+            var name = $"{manifest["metadata"]!["namespace"]}/{manifest["metadata"]!["name"]} (HPA)";
+            var kind = $"HPA {spec["minReplicas"]}–{spec["maxReplicas"]} pods";
+            foreach (var metric in spec["metrics"]!.AsArray())
+            {
+                var resource = metric!["resource"];
+                yield return resource is null
+                    ? new(name, kind, metric["type"]!.GetValue<string>(), "see manifest")
+                    : new(name, kind, $"pod {resource["name"]} utilization", $"{resource["target"]!["averageUtilization"]} %");
             }
         }
     }

@@ -40,10 +40,13 @@ public sealed class WebTierConstruct : Construct
 
     public ApplicationLoadBalancer LoadBalancer { get; }
     public ApplicationTargetGroup TargetGroup { get; }
-    public AutoScalingGroup Group { get; }
-    public LaunchTemplate LaunchTemplate { get; }
-    public SecurityGroup InstanceSecurityGroup { get; }
-    public Role InstanceRole { get; }
+    /// <summary>The API instances (web.platform asg); null with eks.</summary>
+    public AutoScalingGroup? Group { get; }
+    public LaunchTemplate? LaunchTemplate { get; }
+    public SecurityGroup? InstanceSecurityGroup { get; }
+    public Role? InstanceRole { get; }
+    /// <summary>The ALB's security group: with eks, the cluster admits it on the service port.</summary>
+    public SecurityGroup AlbSecurityGroup { get; }
     public Secret OriginSecret { get; }
     public Secret ApiKey { get; }
     public SecretRotationConstruct ApiKeyRotation { get; }
@@ -51,8 +54,8 @@ public sealed class WebTierConstruct : Construct
     public ApplicationListenerRule OriginRule { get; }
     public LogGroup Logs { get; }
     public IBucket? AccessLogs { get; }
-    /// <summary>The group's launch, termination and failure notifications (subscribe operators or a chat hook).</summary>
-    public Topic ScalingEvents { get; }
+    /// <summary>The group's launch, termination and failure notifications (subscribe operators or a chat hook); null with eks.</summary>
+    public Topic? ScalingEvents { get; }
 
     public WebTierConstruct(Construct scope, string id, EnvironmentSettings settings, IVpc vpc, SubnetSelection publicSubnets,
         SubnetSelection appSubnets, WebTierDependencies deps, ServiceImage image) : base(scope, id)
@@ -87,7 +90,7 @@ public sealed class WebTierConstruct : Construct
         });
 
         // ---- load balancer ----
-        var albSecurityGroup = new SecurityGroup(this, "AlbSecurityGroup", new SecurityGroupProps
+        var albSecurityGroup = AlbSecurityGroup = new SecurityGroup(this, "AlbSecurityGroup", new SecurityGroupProps
         {
             Vpc = vpc, AllowAllOutbound = false, Description = $"{settings.Name} ALB: CloudFront origin-facing addresses only",
         });
@@ -122,109 +125,113 @@ public sealed class WebTierConstruct : Construct
             AccessLogs = bucket;
         }
 
-        // ---- instances ----
-        InstanceSecurityGroup = new SecurityGroup(this, "InstanceSecurityGroup", new SecurityGroupProps
+        // ---- instances (web.platform asg; with eks the API runs as pods, WebPodsConstruct) ----
+        if (web.Platform == WebPlatform.Asg)
         {
-            Vpc = vpc, AllowAllOutbound = true, Description = $"{settings.Name} API instances: the ALB only",
-        });
-        InstanceRole = new Role(this, "InstanceRole", new RoleProps
-        {
-            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
-            Description = $"{settings.Name} API instances: read their secrets, pull the image, write logs",
-            ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")], // Session Manager, no SSH
-        });
-        NagSuppressions.Add(InstanceRole, new NagSuppression("AwsSolutions-IAM4",
-            "AmazonSSMManagedInstanceCore lets operators reach instances with Session Manager (no SSH, no open port); AWS maintains it with the SSM agent",
-            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"));
-        deps.RedisAuthToken.GrantRead(InstanceRole);
-        deps.CacheRedisAuthToken.GrantRead(InstanceRole);
-        SignalPolicies.AllowPublishing(InstanceRole);
-        deps.DatabaseSecret.GrantRead(InstanceRole);
-        ApiKey.GrantRead(InstanceRole);
-        image.GrantPull(InstanceRole);
-        Logs.GrantWrite(InstanceRole);
-
-        var userData = UserData.ForLinux();
-        var launchTemplate = LaunchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
-        {
-            UserData = userData,
-            MachineImage = MachineImage.LatestAmazonLinux2023(), // an SSM parameter resolved at deploy time, not a lookup
-            InstanceType = new InstanceType(web.InstanceType),
-            RequireImdsv2 = true,
-            // 1-minute CPUUtilization: with basic (5-minute) data the CPU target-tracking policy needs 15 minutes of breach
-            // to scale out (the scaling rehearsal's finding).
-            DetailedMonitoring = true,
-            HttpPutResponseHopLimit = 1, // containers cannot reach the instance's credentials
-            SecurityGroup = InstanceSecurityGroup,
-            Role = InstanceRole,
-            BlockDevices =
-            [
-                new Ec2BlockDevice
-                {
-                    DeviceName = "/dev/xvda",
-                    Volume = Ec2BlockDeviceVolume.Ebs(web.VolumeSizeGiB, new Ec2EbsDeviceOptions
-                    {
-                        VolumeType = Ec2EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true,
-                    }),
-                },
-            ],
-        });
-
-        ScalingEvents = ScalingEventsTopic(settings);
-        Group = new AutoScalingGroup(this, "Group", new AutoScalingGroupProps
-        {
-            Notifications = [new NotificationConfiguration { Topic = ScalingEvents }], // every launch, termination and failure
-            Vpc = vpc,
-            VpcSubnets = appSubnets,
-            LaunchTemplate = launchTemplate,
-            MinCapacity = web.MinCapacity,
-            MaxCapacity = web.MaxCapacity,
-            DesiredCapacity = web.DesiredCapacity,
-            HealthCheck = AsgHealthCheck.Elb(new ElbHealthCheckOptions { Grace = Duration.Seconds(web.HealthCheckGraceSeconds) }),
-            // Without it, target tracking falls back to the 300 s default cooldown as warm-up: new instances stay out of
-            // the metrics, and scale-in stays blocked, for 5 minutes after every launch.
-            DefaultInstanceWarmup = Duration.Seconds(web.InstanceWarmupSeconds),
-            // New instances signal once /api/health/ready answers; CloudFormation replaces one at a time and rolls back on failure.
-            Signals = Signals.WaitForMinCapacity(new SignalsOptions { Timeout = Duration.Minutes(15) }),
-            UpdatePolicy = UpdatePolicy.RollingUpdate(new RollingUpdateOptions
+            InstanceSecurityGroup = new SecurityGroup(this, "InstanceSecurityGroup", new SecurityGroupProps
             {
-                MaxBatchSize = 1,
-                MinInstancesInService = Math.Min(web.DesiredCapacity, Math.Max(0, web.MaxCapacity - 1)),
-                WaitOnResourceSignals = true,
-                PauseTime = Duration.Minutes(15),
-            }),
-            GroupMetrics = [GroupMetrics.All()],
-        });
-        // desiredCapacity resets the group's size on each deploy; intended: the settings file is the source of truth.
-        Amazon.CDK.Annotations.Of(Group).AcknowledgeWarning("@aws-cdk/aws-autoscaling:desiredCapacitySet", "the settings file owns the size");
+                Vpc = vpc, AllowAllOutbound = true, Description = $"{settings.Name} API instances: the ALB only",
+            });
+            InstanceRole = new Role(this, "InstanceRole", new RoleProps
+            {
+                AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+                Description = $"{settings.Name} API instances: read their secrets, pull the image, write logs",
+                ManagedPolicies = [ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")], // Session Manager, no SSH
+            });
+            NagSuppressions.Add(InstanceRole, new NagSuppression("AwsSolutions-IAM4",
+                "AmazonSSMManagedInstanceCore lets operators reach instances with Session Manager (no SSH, no open port); AWS maintains it with the SSM agent",
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+            deps.RedisAuthToken.GrantRead(InstanceRole);
+            deps.CacheRedisAuthToken.GrantRead(InstanceRole);
+            SignalPolicies.AllowPublishing(InstanceRole);
+            deps.DatabaseSecret.GrantRead(InstanceRole);
+            ApiKey.GrantRead(InstanceRole);
+            image.GrantPull(InstanceRole);
+            Logs.GrantWrite(InstanceRole);
 
-        var groupLogicalId = stack.GetLogicalId((CfnElement)Group.Node.DefaultChild!);
-        userData.AddCommands(BootScript(new Dictionary<string, string>
-        {
-            ["REGION"] = stack.Region,
-            ["IMAGE"] = image.Uri,
-            ["PORT"] = settings.Service.Port.ToString(),
-            ["GRACE"] = settings.Service.ShutdownGraceSeconds.ToString(),
-            ["LOG_GROUP"] = Logs.LogGroupName,
-            ["REDIS_HOST"] = deps.RedisHost,
-            ["REDIS_PORT"] = Data.CacheConstruct.Port.ToString(),
-            ["REDIS_SECRET"] = deps.RedisAuthToken.SecretArn,
-            ["CACHE_HOST"] = deps.CacheRedisHost,
-            ["CACHE_SECRET"] = deps.CacheRedisAuthToken.SecretArn,
-            ["ENVIRONMENT"] = settings.Name,
-            ["DB_HOST"] = deps.DatabaseHost,
-            ["DB_PORT"] = Data.DatabaseConstruct.Port.ToString(),
-            ["DB_SECRET"] = deps.DatabaseSecret.SecretArn,
-            ["API_KEY_SECRET"] = ApiKey.SecretArn,
-            ["REFRESH"] = settings.Secrets.RefreshSeconds.ToString(),
-            ["STACK"] = stack.StackName,
-            ["RESOURCE"] = groupLogicalId,
-        }));
-        Group.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["cloudformation:SignalResource"],
-            Resources = [stack.StackId],
-        }));
+            var userData = UserData.ForLinux();
+            var launchTemplate = LaunchTemplate = new LaunchTemplate(this, "LaunchTemplate", new LaunchTemplateProps
+            {
+                UserData = userData,
+                MachineImage = MachineImage.LatestAmazonLinux2023(), // an SSM parameter resolved at deploy time, not a lookup
+                InstanceType = new InstanceType(web.InstanceType),
+                RequireImdsv2 = true,
+                // 1-minute CPUUtilization: with basic (5-minute) data the CPU target-tracking policy needs 15 minutes of breach
+                // to scale out (the scaling rehearsal's finding).
+                DetailedMonitoring = true,
+                HttpPutResponseHopLimit = 1, // containers cannot reach the instance's credentials
+                SecurityGroup = InstanceSecurityGroup,
+                Role = InstanceRole,
+                BlockDevices =
+                [
+                    new Ec2BlockDevice
+                    {
+                        DeviceName = "/dev/xvda",
+                        Volume = Ec2BlockDeviceVolume.Ebs(web.VolumeSizeGiB, new Ec2EbsDeviceOptions
+                        {
+                            VolumeType = Ec2EbsDeviceVolumeType.GP3, Encrypted = true, DeleteOnTermination = true,
+                        }),
+                    },
+                ],
+            });
+
+            ScalingEvents = ScalingEventsTopic(settings);
+            Group = new AutoScalingGroup(this, "Group", new AutoScalingGroupProps
+            {
+                Notifications = [new NotificationConfiguration { Topic = ScalingEvents }], // every launch, termination and failure
+                Vpc = vpc,
+                VpcSubnets = appSubnets,
+                LaunchTemplate = launchTemplate,
+                MinCapacity = web.MinCapacity,
+                MaxCapacity = web.MaxCapacity,
+                DesiredCapacity = web.DesiredCapacity,
+                HealthCheck = AsgHealthCheck.Elb(new ElbHealthCheckOptions { Grace = Duration.Seconds(web.HealthCheckGraceSeconds) }),
+                // Without it, target tracking falls back to the 300 s default cooldown as warm-up: new instances stay out of
+                // the metrics, and scale-in stays blocked, for 5 minutes after every launch.
+                DefaultInstanceWarmup = Duration.Seconds(web.InstanceWarmupSeconds),
+                // New instances signal once /api/health/ready answers; CloudFormation replaces one at a time and rolls back on failure.
+                Signals = Signals.WaitForMinCapacity(new SignalsOptions { Timeout = Duration.Minutes(15) }),
+                UpdatePolicy = UpdatePolicy.RollingUpdate(new RollingUpdateOptions
+                {
+                    MaxBatchSize = 1,
+                    MinInstancesInService = Math.Min(web.DesiredCapacity, Math.Max(0, web.MaxCapacity - 1)),
+                    WaitOnResourceSignals = true,
+                    PauseTime = Duration.Minutes(15),
+                }),
+                GroupMetrics = [GroupMetrics.All()],
+            });
+            // desiredCapacity resets the group's size on each deploy; intended: the settings file is the source of truth.
+            Amazon.CDK.Annotations.Of(Group).AcknowledgeWarning("@aws-cdk/aws-autoscaling:desiredCapacitySet", "the settings file owns the size");
+
+            var groupLogicalId = stack.GetLogicalId((CfnElement)Group.Node.DefaultChild!);
+            userData.AddCommands(BootScript(new Dictionary<string, string>
+            {
+                ["REGION"] = stack.Region,
+                ["IMAGE"] = image.Uri,
+                ["PORT"] = settings.Service.Port.ToString(),
+                ["GRACE"] = settings.Service.ShutdownGraceSeconds.ToString(),
+                ["LOG_GROUP"] = Logs.LogGroupName,
+                ["REDIS_HOST"] = deps.RedisHost,
+                ["REDIS_PORT"] = Data.CacheConstruct.Port.ToString(),
+                ["REDIS_SECRET"] = deps.RedisAuthToken.SecretArn,
+                ["CACHE_HOST"] = deps.CacheRedisHost,
+                ["CACHE_SECRET"] = deps.CacheRedisAuthToken.SecretArn,
+                ["ENVIRONMENT"] = settings.Name,
+                ["DB_HOST"] = deps.DatabaseHost,
+                ["DB_PORT"] = Data.DatabaseConstruct.Port.ToString(),
+                ["DB_SECRET"] = deps.DatabaseSecret.SecretArn,
+                ["API_KEY_SECRET"] = ApiKey.SecretArn,
+                ["REFRESH"] = settings.Secrets.RefreshSeconds.ToString(),
+                ["STACK"] = stack.StackName,
+                ["RESOURCE"] = groupLogicalId,
+            }));
+            Group.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["cloudformation:SignalResource"],
+                Resources = [stack.StackId],
+            }));
+
+        }
 
         // ---- listeners and routing ----
         TargetGroup = new ApplicationTargetGroup(this, "Targets", new ApplicationTargetGroupProps
@@ -232,8 +239,9 @@ public sealed class WebTierConstruct : Construct
             Vpc = vpc,
             Port = settings.Service.Port,
             Protocol = ApplicationProtocol.HTTP,
-            TargetType = TargetType.INSTANCE,
-            Targets = [Group],
+            // eks: pods register their IPs through the AWS Load Balancer Controller's TargetGroupBinding.
+            TargetType = Group is null ? TargetType.IP : TargetType.INSTANCE,
+            Targets = Group is null ? null : [Group],
             DeregistrationDelay = Duration.Seconds(Math.Min(settings.Service.ShutdownGraceSeconds, 30)),
             HealthCheck = new TargetHealthCheck
             {
@@ -270,25 +278,28 @@ public sealed class WebTierConstruct : Construct
         });
         OriginRule = (ApplicationListenerRule)listener.Node.FindChild("FromCloudFrontRule");
 
-        // ---- scaling: the source document's two target-tracking policies, plus step scaling on our own p95 ----
-        Group.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps { TargetUtilizationPercent = web.CpuTargetPercent });
-        Group.ScaleOnRequestCount("Requests", new RequestCountScalingProps { TargetRequestsPerMinute = web.RequestsPerTarget });
-        Group.ScaleOnMetric("ResponseTimeP95", new BasicStepScalingPolicyProps
+        if (Group is not null)
         {
-            Metric = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.ResponseTime, settings.Name),
-            AdjustmentType = AdjustmentType.CHANGE_IN_CAPACITY,
-            // p95 over the load test's 500 ms: add instances. Scale-in is left to target tracking: a step that removed an
-            // instance whenever p95 was low fought the request-count policy (the rehearsal showed the group flapping
-            // between 3 and 10 every few minutes of a day), because low latency is the normal state, not a surplus.
-            ScalingSteps =
-            [
-                new ScalingInterval { Upper = 500, Change = 0 },
-                new ScalingInterval { Lower = 500, Change = +1 },
-                new ScalingInterval { Lower = 1000, Change = +2 },
-            ],
-            EvaluationPeriods = 3,
-            EstimatedInstanceWarmup = Duration.Seconds(web.InstanceWarmupSeconds), // new instances count once warm, not at launch
-        });
+            // ---- scaling: the source document's two target-tracking policies, plus step scaling on our own p95 ----
+            Group.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps { TargetUtilizationPercent = web.CpuTargetPercent });
+            Group.ScaleOnRequestCount("Requests", new RequestCountScalingProps { TargetRequestsPerMinute = web.RequestsPerTarget });
+            Group.ScaleOnMetric("ResponseTimeP95", new BasicStepScalingPolicyProps
+            {
+                Metric = SignalMetrics.Metric(Workflows.ScalingSignals.Signals.ResponseTime, settings.Name),
+                AdjustmentType = AdjustmentType.CHANGE_IN_CAPACITY,
+                // p95 over the load test's 500 ms: add instances. Scale-in is left to target tracking: a step that removed an
+                // instance whenever p95 was low fought the request-count policy (the rehearsal showed the group flapping
+                // between 3 and 10 every few minutes of a day), because low latency is the normal state, not a surplus.
+                ScalingSteps =
+                [
+                    new ScalingInterval { Upper = 500, Change = 0 },
+                    new ScalingInterval { Lower = 500, Change = +1 },
+                    new ScalingInterval { Lower = 1000, Change = +2 },
+                ],
+                EvaluationPeriods = 3,
+                EstimatedInstanceWarmup = Duration.Seconds(web.InstanceWarmupSeconds), // new instances count once warm, not at launch
+            });
+        }
     }
 
     /// <summary>

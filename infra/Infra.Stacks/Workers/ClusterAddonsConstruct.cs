@@ -22,8 +22,12 @@ public sealed class ClusterAddonsConstruct : Construct
     public HelmChart Keda { get; }
     public ServiceAccount KedaOperator { get; }
     public ServiceAccount Autoscaler { get; }
+    /// <summary>The AWS Load Balancer Controller (web.platform eks): it registers the API pods in the ALB's target group.</summary>
+    public HelmChart? LoadBalancerController { get; }
 
-    public ClusterAddonsConstruct(Construct scope, string id, EnvironmentSettings settings, WorkerClusterConstruct workers) : base(scope, id)
+    /// <param name="apiTargetGroupArn">With web.platform eks: the ALB target group the controller may register pods in.</param>
+    public ClusterAddonsConstruct(Construct scope, string id, EnvironmentSettings settings, WorkerClusterConstruct workers, string? apiTargetGroupArn = null)
+        : base(scope, id)
     {
         var cluster = workers.Cluster;
         var charts = settings.Workers.Charts;
@@ -128,7 +132,62 @@ public sealed class ClusterAddonsConstruct : Construct
         });
         Keda.Node.AddDependency(KedaOperator);
 
+        if (apiTargetGroupArn is not null) LoadBalancerController = AddLoadBalancerController(settings, workers, apiTargetGroupArn);
+
         // Each chart waits for its pods; they need nodes, which the node group may still be creating.
-        foreach (var chart in new[] { MetricsServer, ClusterAutoscaler, Keda }) chart.Node.AddDependency(workers.Nodes);
+        foreach (var chart in new[] { MetricsServer, ClusterAutoscaler, Keda, LoadBalancerController }.OfType<HelmChart>()) chart.Node.AddDependency(workers.Nodes);
+    }
+
+    /// <summary>
+    /// Only for TargetGroupBinding: the controller registers and deregisters pod IPs in one target group. Its role is
+    /// scoped to that (not the project's documented policy, which lets it create and delete load balancers, target
+    /// groups and security-group rules: nothing here asks it to), and its Service mutator webhook is off, so it never
+    /// takes over other Services.
+    /// </summary>
+    private HelmChart AddLoadBalancerController(EnvironmentSettings settings, WorkerClusterConstruct workers, string targetGroupArn)
+    {
+        var cluster = workers.Cluster;
+        var account = cluster.AddServiceAccount("LoadBalancerControllerAccount", new ServiceAccountOptions { Name = "aws-load-balancer-controller", Namespace = "kube-system" });
+        account.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "RegisterApiPods",
+            Actions = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            Resources = [targetGroupArn],
+        }));
+        account.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "Discover",
+            Actions =
+            [
+                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeLoadBalancers",
+                "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags",
+                "elasticloadbalancing:DescribeTargetGroupAttributes", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
+            ],
+            Resources = ["*"], // Describe calls have no resource-level permissions
+        }));
+        NagSuppressions.AddToDefaultPolicy(account.Role, new NagSuppression("AwsSolutions-IAM5",
+            "the AWS Load Balancer Controller's Describe calls (elasticloadbalancing:Describe*, ec2:Describe*) have no resource-level permissions; registering and deregistering targets is limited to the API's target group by ARN",
+            "Resource::*"));
+        var chart = cluster.AddHelmChart("LoadBalancerController", new HelmChartOptions
+        {
+            Chart = "aws-load-balancer-controller",
+            Repository = "https://aws.github.io/eks-charts",
+            Version = settings.Workers.Charts.AwsLoadBalancerController,
+            Release = "aws-load-balancer-controller",
+            Namespace = "kube-system",
+            Wait = true, // its CRD and webhook must exist before the TargetGroupBinding is applied
+            Values = new Dictionary<string, object>
+            {
+                ["clusterName"] = workers.ClusterName,
+                ["region"] = Stack.Of(this).Region,
+                ["vpcId"] = workers.Cluster.Vpc.VpcId,
+                ["replicaCount"] = 2,
+                ["serviceAccount"] = new Dictionary<string, object> { ["create"] = false, ["name"] = account.ServiceAccountName },
+                ["enableServiceMutatorWebhook"] = false,
+            },
+        });
+        chart.Node.AddDependency(account);
+        return chart;
     }
 }

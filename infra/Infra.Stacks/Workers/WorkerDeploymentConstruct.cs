@@ -30,9 +30,11 @@ public sealed class WorkerDeploymentConstruct : Construct
     public const string Namespace = "workflows";
     public const string Name = "workflow-worker";
     public const int Port = 8080;
-    private const string SecretsDir = "/run/secrets/workflows";
+    private const string SecretsDir = PodSecrets.Directory;
 
     public ServiceAccount ServiceAccount { get; }
+    /// <summary>The <c>workflows</c> namespace (restricted Pod Security Standard); the API pods live there too with web.platform eks.</summary>
+    public KubernetesManifest NamespaceManifest { get; }
     public KubernetesManifest Deployment { get; }
     public KubernetesManifest ScaledObjectManifest { get; }
     public ScaledObject ScaledObject { get; }
@@ -43,7 +45,7 @@ public sealed class WorkerDeploymentConstruct : Construct
         var cluster = workers.Cluster;
         var labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = Name, ["app.kubernetes.io/part-of"] = "workflows" };
 
-        var ns = cluster.AddManifest("Namespace", Manifests.FromModel(new V1Namespace
+        var ns = NamespaceManifest = cluster.AddManifest("Namespace", Manifests.FromModel(new V1Namespace
         {
             ApiVersion = "v1", Kind = "Namespace",
             Metadata = new V1ObjectMeta { Name = Namespace, Labels = new Dictionary<string, string> { ["pod-security.kubernetes.io/enforce"] = "restricted" } },
@@ -123,38 +125,6 @@ public sealed class WorkerDeploymentConstruct : Construct
 
     private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };
 
-    /// <summary>Reads the three secrets into files, each written whole (temp file, then rename) so the worker never
-    /// reads half a secret.</summary>
-    private const string SecretsScript =
-        "set -eu; umask 077; " +
-        "fetch() { aws secretsmanager get-secret-value --secret-id \"$1\" --query SecretString --output text > \"$2.tmp\" && mv \"$2.tmp\" \"$2\"; }; " +
-        "refresh() { fetch \"$REDIS_SECRET\" " + SecretsDir + "/redis-password && fetch \"$CACHE_SECRET\" " + SecretsDir + "/cache-password && " +
-        "fetch \"$DB_SECRET\" " + SecretsDir + "/documentdb.json; }; ";
-
-    private static V1Container SecretsContainer(string name, string script, EnvironmentSettings settings, WorkerDependencies deps, V1SecurityContext restricted) => new()
-    {
-        Name = name,
-        Image = settings.Workers.SecretsInitImage,
-        Command = ["/bin/sh", "-c"],
-        Args = [script],
-        Env =
-        [
-            Env("AWS_REGION", Stack.Of(deps.RedisAuthToken).Region),
-            Env("HOME", "/tmp"),
-            Env("REDIS_SECRET", deps.RedisAuthToken.SecretArn),
-            Env("CACHE_SECRET", deps.CacheRedisAuthToken.SecretArn),
-            Env("DB_SECRET", deps.DatabaseSecret.SecretArn),
-            Env("REFRESH_SECONDS", settings.Secrets.RefreshSeconds.ToString()),
-        ],
-        VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
-        SecurityContext = restricted,
-        Resources = new V1ResourceRequirements
-        {
-            Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("10m"), ["memory"] = new("64Mi") },
-            Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
-        },
-    };
-
     private static V1Deployment BuildDeployment(EnvironmentSettings settings, WorkerDependencies deps, Dictionary<string, string> labels)
     {
         var w = settings.Workers;
@@ -178,15 +148,13 @@ public sealed class WorkerDeploymentConstruct : Construct
             Env("Cache__RedisConnectionString", $"{deps.CacheRedisHost}:{Data.CacheConstruct.Port},ssl=true,abortConnect=false"),
             Env("Cache__PasswordFile", $"{SecretsDir}/cache-password"),
         };
-        var restricted = new V1SecurityContext
-        {
-            AllowPrivilegeEscalation = false,
-            ReadOnlyRootFilesystem = true,
-            RunAsNonRoot = true,
-            RunAsUser = 1654, // the .NET images' "app" user
-            Capabilities = new V1Capabilities { Drop = ["ALL"] },
-            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-        };
+        var restricted = PodSecrets.Restricted();
+        PodSecrets.File[] secrets =
+        [
+            new("REDIS_SECRET", deps.RedisAuthToken, "redis-password"),
+            new("CACHE_SECRET", deps.CacheRedisAuthToken, "cache-password"),
+            new("DB_SECRET", deps.DatabaseSecret, "documentdb.json"),
+        ];
 
         return new V1Deployment
         {
@@ -212,19 +180,13 @@ public sealed class WorkerDeploymentConstruct : Construct
                             new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
                             new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "kubernetes.io/hostname", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
                         ],
-                        Volumes =
-                        [
-                            new V1Volume { Name = "secrets", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("1Mi") } },
-                            new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("256Mi") } },
-                        ],
+                        Volumes = PodSecrets.Volumes(),
                         // The secrets are read once before the worker starts, then again every secrets.refreshSeconds by a
                         // sidecar, so rotated values reach the running worker (it re-reads the files).
-                        InitContainers = [SecretsContainer("read-secrets", SecretsScript + "refresh", settings, deps, restricted)],
+                        InitContainers = [PodSecrets.Init(settings, secrets, restricted)],
                         Containers =
                         [
-                            SecretsContainer("refresh-secrets", SecretsScript +
-                                "trap 'exit 0' TERM; while :; do sleep \"$REFRESH_SECONDS\" & wait $!; refresh || echo 'secret refresh failed: the last values stay in use' >&2; done",
-                                settings, deps, restricted),
+                            PodSecrets.Sidecar(settings, secrets, restricted),
                             new V1Container
                             {
                                 Name = "worker",
