@@ -77,7 +77,7 @@ public class SettingsTests
     public void The_node_group_must_hold_the_worker_maximum()
     {
         var e = Refused(Prod.Replace("nodeMaxSize: 6 ", "nodeMaxSize: 3 "), "stacks/prod.yaml");
-        AssertError(e, "workers.nodeMaxSize", "3 nodes cannot hold workers.maxReplicas (20): a m6i.xlarge fits 7 pod(s) of 500m/1Gi, so at least 4 are needed");
+        AssertError(e, "workers.nodeMaxSize", "3 nodes cannot hold workers.maxReplicas (20): a m6i.xlarge fits 7 worker pod(s) of 500m/1Gi, so at least 4 are needed");
         AssertError(Refused(Dev.Replace("nodeInstanceType: t3.large", "nodeInstanceType: m6g.large")), "workers.nodeInstanceType", "not one of the sized x86_64 types");
     }
 
