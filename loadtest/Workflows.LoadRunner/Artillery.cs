@@ -44,33 +44,11 @@ public static class Artillery
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        double? stoppedAt = null;
-        var total = profile.Duration.TotalSeconds;
-        await AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask("starting artillery", maxValue: total);
-                while (!process.HasExited)
-                {
-                    await Task.Delay(1000);
-                    var seconds = LiveResults.ReadTail(live, 10);
-                    if (seconds.Count == 0) continue;
-                    var last = seconds[^1];
-                    task.Value = Math.Min(total, last.T);
-                    var window = LiveResults.Window(seconds);
-                    task.Description = $"{last.Users,5} users · {window.PerSecond,6:0} req/s · p95 {window.P95,6:0.0} ms · errors {window.ErrorRate * 100,5:0.00} %";
-                    if (profile.StopOnBreach && seconds.Count >= 10 && window.Requests > 50
-                        && (window.P95 > profile.Thresholds.LatencyP95Milliseconds || window.ErrorRate >= profile.Thresholds.ErrorRate))
-                    {
-                        stoppedAt = last.T;
-                        task.Description = $"breach at {last.Users} users: stopping";
-                        using (var stop = Process.Start("kill", ["-INT", process.Id.ToString()])) await stop.WaitForExitAsync();
-                        if (!process.WaitForExit(15_000)) process.Kill(entireProcessTree: true);
-                        break;
-                    }
-                }
-                task.Value = task.MaxValue;
-            });
+        var stoppedAt = await LiveMonitor.WatchAsync(profile, live, "starting artillery", () => process.HasExited, async () =>
+        {
+            using (var stop = Process.Start("kill", ["-INT", process.Id.ToString()])) await stop.WaitForExitAsync();
+            if (!process.WaitForExit(15_000)) process.Kill(entireProcessTree: true);
+        });
         await process.WaitForExitAsync();
         return (process.ExitCode, stoppedAt);
     }

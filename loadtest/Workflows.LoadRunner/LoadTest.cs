@@ -9,7 +9,8 @@ using Workflows.LoadProfiles;
 
 namespace Workflows.LoadRunner;
 
-public sealed record LoadTestRequest(string Profile, double TimeScale, string BaseUrl, string ApiKey, string OutDirectory, string RepositoryRoot);
+public sealed record LoadTestRequest(string Profile, double TimeScale, string BaseUrl, string ApiKey, string OutDirectory, string RepositoryRoot,
+    string Engine = "artillery");
 
 /// <summary>
 /// One load test: creates the workflow the users execute, runs artillery with the profile, then reads the live
@@ -32,7 +33,7 @@ public static class LoadTest
             return 2;
         }
         Directory.CreateDirectory(request.OutDirectory);
-        var artillery = await Artillery.EnsureInstalledAsync(request.RepositoryRoot);
+        var artillery = request.Engine == "artillery" ? await Artillery.EnsureInstalledAsync(request.RepositoryRoot) : null;
 
         using var http = new HttpClient { BaseAddress = new Uri(request.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("X-Api-Key", request.ApiKey);
@@ -49,14 +50,28 @@ public static class LoadTest
 
         var live = Path.Combine(request.OutDirectory, "live.jsonl");
         File.Delete(live);
-        var config = Path.Combine(request.OutDirectory, "artillery.json");
-        File.WriteAllText(config, ArtilleryConfig.Build(profile, request.BaseUrl, request.ApiKey, workflowId,
-            Path.Combine(request.RepositoryRoot, "loadtest", "artillery", "processor.js")).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var report = Path.Combine(request.OutDirectory, "report.json");
+        File.Delete(report);
 
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(profile.Name)}[/] against {Markup.Escape(request.BaseUrl)}: {profile.Duration.TotalSeconds:0} s" +
-            $"{(request.TimeScale != 1 ? $" (time scale {request.TimeScale})" : "")}, up to {profile.PeakUsers} users");
-        var (exit, stoppedAtBreach) = await Artillery.RunAsync(artillery, config, report, live, Path.Combine(request.OutDirectory, "artillery.log"), profile);
+            $"{(request.TimeScale != 1 ? $" (time scale {request.TimeScale})" : "")}, up to {profile.PeakUsers} users, engine {request.Engine}");
+        int exit;
+        double? stoppedAtBreach;
+        if (artillery is not null)
+        {
+            var config = Path.Combine(request.OutDirectory, "artillery.json");
+            File.WriteAllText(config, ArtilleryConfig.Build(profile, request.BaseUrl, request.ApiKey, workflowId,
+                Path.Combine(request.RepositoryRoot, "loadtest", "artillery", "processor.js")).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            (exit, stoppedAtBreach) = await Artillery.RunAsync(artillery, config, report, live, Path.Combine(request.OutDirectory, "artillery.log"), profile);
+        }
+        else
+        {
+            using var cancel = new CancellationTokenSource();
+            var users = new VirtualUsers(profile, new Uri(request.BaseUrl), request.ApiKey, workflowId, live).RunAsync(cancel.Token);
+            stoppedAtBreach = await LiveMonitor.WatchAsync(profile, live, "starting users", () => users.IsCompleted, () => { cancel.Cancel(); return Task.CompletedTask; });
+            await users;
+            exit = 0;
+        }
 
         var results = LiveResults.Read(live, profile);
         if (results.Seconds.Count == 0)

@@ -7,7 +7,9 @@ var timeScale = new Option<double>("--time-scale") { Description = "multiplies e
 var baseUrl = new Option<string>("--base-url") { Description = "the platform (nginx of loadtest/local.sh up by default)", DefaultValueFactory = _ => "http://127.0.0.1:8088" };
 var apiKeyFile = new Option<string>("--api-key-file") { Description = "file holding the API key (LOADTEST_API_KEY wins)", DefaultValueFactory = _ => ".local/api-key" };
 var outDir = new Option<string?>("--out") { Description = "results folder (default loadtest/results/<profile>)" };
-var root = new RootCommand("Run a load profile against a running platform with artillery; results, thresholds, plots.") { profile, timeScale, baseUrl, apiKeyFile, outDir };
+var engine = new Option<string>("--engine") { Description = "artillery (npm, pinned), or dotnet: the same virtual users in this process, lighter on a machine the platform shares", DefaultValueFactory = _ => "artillery" };
+engine.AcceptOnlyFromAmong("artillery", "dotnet");
+var root = new RootCommand("Run a load profile against a running platform with artillery; results, thresholds, plots.") { profile, timeScale, baseUrl, apiKeyFile, outDir, engine };
 root.SetAction(async (ParseResult p, CancellationToken _) =>
 {
     var repository = Directory.GetCurrentDirectory();
@@ -22,7 +24,7 @@ root.SetAction(async (ParseResult p, CancellationToken _) =>
     }
     var name = Path.GetFileNameWithoutExtension(p.GetValue(profile)!);
     var output = Path.GetFullPath(p.GetValue(outDir) ?? Path.Combine("loadtest", "results", name));
-    return await LoadTest.RunAsync(new LoadTestRequest(p.GetValue(profile)!, scale, p.GetValue(baseUrl)!, key, output, repository));
+    return await LoadTest.RunAsync(new LoadTestRequest(p.GetValue(profile)!, scale, p.GetValue(baseUrl)!, key, output, repository, p.GetValue(engine)!));
 });
 // Redirected output (a log file, CI) has no width: keep table rows on one line rather than wrap at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
