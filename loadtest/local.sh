@@ -68,7 +68,7 @@ up() {
   echo "== starting (logs in $state/logs)"
   nohup dotnet loadtest/Workflows.LocalPlatform/bin/Release/net10.0/Workflows.LocalPlatform.dll "${passed[@]}" > "$state/logs/apphost.log" 2>&1 &
   echo $! > "$pidfile"
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 480); do # 240 s: normally ~20 s; a busy 2-core machine (a full test run) has needed more than 120
     if ! running; then
       echo "the local platform stopped while starting:" >&2; grep -E "local platform:|fail|error" "$state/logs/apphost.log" | tail -5 >&2; rm -f "$pidfile"; exit 1
     fi
@@ -78,7 +78,9 @@ up() {
     fi
     sleep 0.5
   done
-  echo "nginx did not answer on :$nginx_port within 120 s; see $state/logs" >&2; down; exit 1
+  echo "nginx did not answer on :$nginx_port within 240 s; the last lines of each log in $state/logs:" >&2
+  for f in "$state"/logs/*; do echo "--- $f" >&2; tail -5 "$f" >&2; done
+  down; exit 1
 }
 
 down() {
