@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Workflows.Service.Secrets;
 
 public static class SecretsExtensions
@@ -8,10 +6,11 @@ public static class SecretsExtensions
     public static IServiceCollection AddSecretFile(this IServiceCollection services, SecretFile file)
     {
         services.AddSingleton(file);
+        if (services.Any(d => d.ServiceType == typeof(SecretFileWatcher))) return services; // the first file set up the rest
         services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section)
             .Validate(o => o.PollSeconds is >= 1 and <= 3600, "Secrets:PollSeconds must be between 1 and 3600");
-        services.TryAddSingleton<SecretFileWatcher>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SecretFileWatcherHost>());
+        services.AddSingleton<SecretFileWatcher>();
+        services.AddHostedService<SecretFileWatcherHost>();
         return services;
     }
 

@@ -52,6 +52,12 @@ public sealed class EdgeConstruct : Construct
             EnableAcceptEncodingBrotli = true,
         });
 
+        var fingerprinted = new BehaviorOptions
+        {
+            Origin = origin, ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS, Compress = true,
+            CachedMethods = CachedMethods.CACHE_GET_HEAD, CachePolicy = staticAssets,
+        };
+
         if (edge.AccessLogs)
         {
             AccessLogs = new Bucket(this, "AccessLogs", new BucketProps
@@ -98,17 +104,9 @@ public sealed class EdgeConstruct : Construct
             },
             AdditionalBehaviors = new Dictionary<string, IBehaviorOptions>
             {
-                ["/_next/static/*"] = new BehaviorOptions
-                {
-                    Origin = origin, ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS, Compress = true,
-                    CachedMethods = CachedMethods.CACHE_GET_HEAD, CachePolicy = staticAssets,
-                },
+                ["/_next/static/*"] = fingerprinted,
                 // The operator console's assets: versioned by content (/static/console/<hash>/…), so cached as long.
-                ["/static/*"] = new BehaviorOptions
-                {
-                    Origin = origin, ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS, Compress = true,
-                    CachedMethods = CachedMethods.CACHE_GET_HEAD, CachePolicy = staticAssets,
-                },
+                ["/static/*"] = fingerprinted,
                 ["/api/*"] = new BehaviorOptions
                 {
                     Origin = origin, ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS, Compress = true,

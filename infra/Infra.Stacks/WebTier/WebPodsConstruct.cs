@@ -124,7 +124,6 @@ public sealed class WebPodsConstruct : Construct
         // Longer than the target group's deregistration delay (min(grace, 30) s), so the ALB has stopped sending before
         // the process starts to stop.
         var drain = Math.Min(grace, 30) + 5;
-        var restricted = PodSecrets.Restricted();
         var dir = PodSecrets.Directory;
         PodSecrets.File[] secrets =
         [
@@ -155,6 +154,8 @@ public sealed class WebPodsConstruct : Construct
             Env("Metrics__Sink", "putmetricdata"),
             Env("AWS_REGION", Stack.Of(deps.Worker.RedisAuthToken).Region),
         };
+        var api = ServicePod.Container("api", deps.Worker.Image, Port, env, web.PodRequests, web.PodLimits);
+        api.Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = drain } } };
         return new V1Deployment
         {
             ApiVersion = "apps/v1", Kind = "Deployment",
@@ -164,46 +165,8 @@ public sealed class WebPodsConstruct : Construct
                 // No replicas: the HPA owns the count; a value here would reset a scaled-out tier on every deploy.
                 Selector = new V1LabelSelector { MatchLabels = labels },
                 Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxUnavailable = (IntOrString)"0", MaxSurge = (IntOrString)"25%" } },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        ServiceAccountName = Name,
-                        TerminationGracePeriodSeconds = drain + grace + 15,
-                        SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, FsGroup = 1654, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
-                        TopologySpreadConstraints =
-                        [
-                            // Zones first: an AZ lost keeps two thirds of the API (DoNotSchedule: a pod waits rather than piles up in one zone).
-                            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "DoNotSchedule", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
-                            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "kubernetes.io/hostname", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
-                        ],
-                        Volumes = PodSecrets.Volumes(),
-                        InitContainers = [PodSecrets.Init(settings, secrets, restricted)],
-                        Containers =
-                        [
-                            PodSecrets.Sidecar(settings, secrets, restricted),
-                            new V1Container
-                            {
-                                Name = "api",
-                                Image = deps.Worker.Image,
-                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = Port }],
-                                Env = env,
-                                VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = dir, ReadOnlyProperty = true }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
-                                Resources = new V1ResourceRequirements
-                                {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(web.PodRequests.Cpu), ["memory"] = new(web.PodRequests.Memory) },
-                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(web.PodLimits.Cpu), ["memory"] = new(web.PodLimits.Memory) },
-                                },
-                                // The source document's probes: liveness 30 s / 10 s, readiness 5 s / 5 s.
-                                LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/api/health", Port = (IntOrString)"http" }, InitialDelaySeconds = 30, PeriodSeconds = 10 },
-                                ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/api/health/ready", Port = (IntOrString)"http" }, InitialDelaySeconds = 5, PeriodSeconds = 5 },
-                                Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = drain } } },
-                                SecurityContext = restricted,
-                            },
-                        ],
-                    },
-                },
+                // Zones first: an AZ lost keeps two thirds of the API (DoNotSchedule: a pod waits rather than piles up in one zone).
+                Template = ServicePod.Template(settings, Name, labels, drain + grace + 15, "DoNotSchedule", secrets, api),
             },
         };
     }

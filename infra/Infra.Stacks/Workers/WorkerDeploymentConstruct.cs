@@ -148,7 +148,6 @@ public sealed class WorkerDeploymentConstruct : Construct
             Env("Cache__RedisConnectionString", $"{deps.CacheRedisHost}:{Data.CacheConstruct.Port},ssl=true,abortConnect=false"),
             Env("Cache__PasswordFile", $"{SecretsDir}/cache-password"),
         };
-        var restricted = PodSecrets.Restricted();
         PodSecrets.File[] secrets =
         [
             new("REDIS_SECRET", deps.RedisAuthToken, "redis-password"),
@@ -166,47 +165,9 @@ public sealed class WorkerDeploymentConstruct : Construct
                 // scaled-out pool on every deploy.
                 Selector = new V1LabelSelector { MatchLabels = labels },
                 Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxUnavailable = (IntOrString)"0", MaxSurge = (IntOrString)"25%" } },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        ServiceAccountName = Name,
-                        // Above the service's own grace: it drains for `grace` s, then the host stops within 10 s more.
-                        TerminationGracePeriodSeconds = grace + 15,
-                        SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, FsGroup = 1654, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
-                        TopologySpreadConstraints =
-                        [
-                            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
-                            new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "kubernetes.io/hostname", WhenUnsatisfiable = "ScheduleAnyway", LabelSelector = new V1LabelSelector { MatchLabels = labels } },
-                        ],
-                        Volumes = PodSecrets.Volumes(),
-                        // The secrets are read once before the worker starts, then again every secrets.refreshSeconds by a
-                        // sidecar, so rotated values reach the running worker (it re-reads the files).
-                        InitContainers = [PodSecrets.Init(settings, secrets, restricted)],
-                        Containers =
-                        [
-                            PodSecrets.Sidecar(settings, secrets, restricted),
-                            new V1Container
-                            {
-                                Name = "worker",
-                                Image = deps.Image,
-                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = Port }],
-                                Env = env,
-                                VolumeMounts = [new V1VolumeMount { Name = "secrets", MountPath = SecretsDir, ReadOnlyProperty = true }, new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
-                                Resources = new V1ResourceRequirements
-                                {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(w.Requests.Cpu), ["memory"] = new(w.Requests.Memory) },
-                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(w.Limits.Cpu), ["memory"] = new(w.Limits.Memory) },
-                                },
-                                // The source document's probes: liveness 30 s / 10 s, readiness 5 s / 5 s.
-                                LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/api/health", Port = (IntOrString)"http" }, InitialDelaySeconds = 30, PeriodSeconds = 10 },
-                                ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/api/health/ready", Port = (IntOrString)"http" }, InitialDelaySeconds = 5, PeriodSeconds = 5 },
-                                SecurityContext = restricted,
-                            },
-                        ],
-                    },
-                },
+                // Above the service's own grace: it drains for `grace` s, then the host stops within 10 s more.
+                Template = ServicePod.Template(settings, Name, labels, grace + 15, "ScheduleAnyway", secrets,
+                    ServicePod.Container("worker", deps.Image, Port, env, w.Requests, w.Limits)),
             },
         };
     }
