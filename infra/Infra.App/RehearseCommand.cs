@@ -23,13 +23,14 @@ public static class RehearseCommand
         var outDir = new Option<string?>("--out") { Description = "folder for the plots, CSV and JSON (default rehearsal/<env>-<profile>)" };
         var sets = new Option<string[]>("--set") { Description = "what-if: a policy (workers.maxReplicas=40), a model parameter or a calibration figure", AllowMultipleArgumentsPerToken = false };
         var calibration = new Option<string>("--calibration") { Description = "measured costs (bench/calibrate.sh writes it)", DefaultValueFactory = _ => "loadtest/calibration.json" };
+        var stacks = new Option<string>("--stacks") { Description = "the folder of environment settings", DefaultValueFactory = _ => "stacks" };
         var assembly = new Option<string>("--assembly") { Description = "the cloud assembly to read", DefaultValueFactory = _ => "cdk.out" };
         var synth = new Option<bool>("--synth") { Description = "synthesize even when the assembly looks current" };
         var noPlots = new Option<bool>("--no-plots") { Description = "skip the PNG plots" };
 
         var root = new RootCommand("Scaling rehearsal: replay a load profile against the scaling policies we synthesize.")
         {
-            env, profile, outDir, sets, calibration, assembly, synth, noPlots,
+            env, profile, outDir, sets, calibration, stacks, assembly, synth, noPlots,
         };
         root.SetAction(parsed =>
         {
@@ -38,7 +39,10 @@ public static class RehearseCommand
             var assemblyDir = Path.GetFullPath(parsed.GetValue(assembly)!, paths.RepositoryRoot);
             try
             {
-                EnsureSynthesized(paths, environment, assemblyDir, parsed.GetValue(synth));
+                // Templates from other settings than these would look current by their dates: another folder always synthesizes.
+                var stacksDir = Path.GetFullPath(parsed.GetValue(stacks)!, paths.RepositoryRoot);
+                var otherSettings = stacksDir != Path.Combine(paths.RepositoryRoot, "stacks");
+                EnsureSynthesized(paths, stacksDir, environment, assemblyDir, parsed.GetValue(synth) || otherSettings);
             }
             catch (SettingsException e)
             {
@@ -82,9 +86,9 @@ public static class RehearseCommand
     }
 
     /// <summary>Synthesizes the environment when its templates are missing or older than its settings or this program.</summary>
-    private static void EnsureSynthesized(AppPaths paths, string environment, string assemblyDirectory, bool force)
+    private static void EnsureSynthesized(AppPaths paths, string stacksDirectory, string environment, string assemblyDirectory, bool force)
     {
-        var settingsFile = Path.Combine(paths.RepositoryRoot, "stacks", environment + ".yaml");
+        var settingsFile = Path.Combine(stacksDirectory, environment + ".yaml");
         var template = Path.Combine(assemblyDirectory, $"{environment}-workers.template.json");
         var program = typeof(PlatformStacks).Assembly.Location;
         var stale = force || !File.Exists(template)
@@ -92,7 +96,7 @@ public static class RehearseCommand
             || File.GetLastWriteTimeUtc(template) < File.GetLastWriteTimeUtc(program);
         if (!stale) return;
         AnsiConsole.MarkupLine($"[grey]synthesizing {Markup.Escape(environment)} into {Markup.Escape(assemblyDirectory)} (its templates were missing or older than the settings or the program)…[/]");
-        var environments = SettingsLoader.LoadAll(Path.Combine(paths.RepositoryRoot, "stacks"), environment);
+        var environments = SettingsLoader.LoadAll(stacksDirectory, environment);
         Synthesis.Run(environments, paths, assemblyDirectory);
     }
 }

@@ -46,6 +46,22 @@ internal static class Fixtures
         ClusterAutoscaler = new ClusterAutoscalerPolicy(),
     };
 
+    /// <summary>The API as pods (web.platform: eks): the source document's frontend HPA (CPU 70 %, memory 80 %, 3–10).</summary>
+    public static WebPodPolicies WebPods(int min = 3, int max = 10) => new()
+    {
+        Pod = new PodTemplate("workflows/workflow-api", 500, 1000, 512L * 1024 * 1024 * 1000, 5, 5),
+        Hpa = new HpaSpec
+        {
+            MinReplicas = min, MaxReplicas = max, Behavior = SeedBehavior,
+            Metrics =
+            [
+                new MetricSpec { Type = "Resource", Resource = new ResourceMetricSource { Name = "cpu", Target = new MetricTarget { Type = "Utilization", AverageUtilization = 70 } } },
+                new MetricSpec { Type = "Resource", Resource = new ResourceMetricSource { Name = "memory", Target = new MetricTarget { Type = "Utilization", AverageUtilization = 80 } } },
+            ],
+        },
+        HealthCheckIntervalSeconds = 15, HealthyThresholdCount = 2, DeregistrationDelaySeconds = 25,
+    };
+
     public static Calibration Calibration(double executionMs = 3, double executionCpuMs = 1) => new()
     {
         MeasuredOn = "test", MeasuredCores = 2, MeasuredAt = "2026-12-02",

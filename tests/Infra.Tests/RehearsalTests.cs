@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Infra.Rehearsal.Policies;
+using Infra.Stacks.Settings;
 using Infra.Tests.Fixtures;
 
 namespace Infra.Tests;
@@ -22,7 +23,7 @@ public class RehearsalTests
         var s = e.Settings;
         var policies = TemplatePolicyReader.FromTemplates(env, Templates(e));
 
-        var web = policies.Web;
+        var web = policies.Web!;
         Assert.Equal((s.Web.MinCapacity, s.Web.MaxCapacity, s.Web.DesiredCapacity, s.Web.InstanceType), (web.MinCapacity, web.MaxCapacity, web.DesiredCapacity, web.InstanceType));
         Assert.Equal(s.Web.HealthCheckGraceSeconds, web.HealthCheckGraceSeconds);
         Assert.Equal(s.Web.CpuTargetPercent, web.TargetTracking.Single(t => t.Metric == "ASGAverageCPUUtilization").TargetValue);
@@ -33,6 +34,9 @@ public class RehearsalTests
         var workers = policies.Workers;
         Assert.Equal((s.Workers.MinReplicas, s.Workers.MaxReplicas), (workers.Hpa.MinReplicas!.Value, workers.Hpa.MaxReplicas));
         Assert.Equal(s.Workers.Concurrency, workers.Concurrency);
+        // The service container's limit, and requests summed over the pod (the secrets sidecar asks for a little).
+        Assert.Equal((long)NodeCapacity.Millicores(s.Workers.Limits.Cpu)!.Value, workers.CpuLimitMilli);
+        Assert.InRange(workers.CpuRequestMilli, (long)NodeCapacity.Millicores(s.Workers.Requests.Cpu)!.Value, (long)NodeCapacity.Millicores(s.Workers.Requests.Cpu)!.Value + 50);
         Assert.Equal(s.Workers.CpuTargetPercent, workers.Hpa.Metrics.Single(m => m.Type == "Resource").Resource!.Target.AverageUtilization);
         var external = workers.Hpa.Metrics.Single(m => m.Type == "External").External!;
         Assert.Equal(("s1-aws-cloudwatch", "AverageValue", s.Workers.QueueLengthPerPod.ToString()), (external.Metric.Name, external.Target.Type, external.Target.AverageValue));

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK;
+using Infra.Rehearsal.Load;
+using Infra.Rehearsal.Policies;
+using Infra.Rehearsal.Simulation;
 using Infra.Stacks.Settings;
 using Infra.Stacks.Stacks;
 using Infra.Templates;
@@ -68,6 +71,35 @@ public sealed class WebOnEksTests(EksWebAssembly eks) : IClassFixture<EksWebAsse
         Assert.Equal(0, up["stabilizationWindowSeconds"]!.GetValue<int>());
         Assert.Equal("Max", up["selectPolicy"]!.GetValue<string>());
         Assert.Equal("""[{"periodSeconds":30,"type":"Percent","value":100},{"periodSeconds":30,"type":"Pods","value":2}]""", up["policies"]!.ToJsonString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments.Names), MemberType = typeof(Environments))]
+    public void The_rehearsal_reads_the_api_pods_and_their_hpa_from_the_templates_and_rehearses_the_seed(string env)
+    {
+        var e = eks.Environments[env];
+        var s = e.Settings;
+        var templates = e.Templates.ToDictionary(t => t.Stack.Replace("workflows-", ""), t => t.Template["Resources"]!.AsObject());
+        var policies = TemplatePolicyReader.FromTemplates(env, templates);
+
+        Assert.Null(policies.Web);
+        var api = policies.WebPods!;
+        Assert.Equal("workflows/workflow-api", api.Pod.Deployment);
+        Assert.Equal((s.Web.MinCapacity, s.Web.MaxCapacity), (api.Hpa.MinReplicas, api.Hpa.MaxReplicas));
+        var targets = api.Hpa.Metrics.ToDictionary(m => m.Resource!.Name, m => m.Resource!.Target.AverageUtilization);
+        Assert.Equal((70, 80), (targets["cpu"], targets["memory"]));
+        Assert.Equal(300, api.Hpa.Behavior!.ScaleDown!.StabilizationWindowSeconds);
+        Assert.Equal((long)NodeCapacity.Millicores(s.Web.PodLimits.Cpu)!.Value, api.Pod.CpuLimitMilli);
+        Assert.InRange(api.Pod.CpuRequestMilli, (long)NodeCapacity.Millicores(s.Web.PodRequests.Cpu)!.Value, (long)NodeCapacity.Millicores(s.Web.PodRequests.Cpu)!.Value + 50);
+        Assert.Equal(Math.Min(s.Service.ShutdownGraceSeconds, 30), api.DeregistrationDelaySeconds);
+        Assert.Equal("workflows/workflow-worker", policies.Workers.Deployment); // the API's HPA is not taken for the workers'
+
+        var root = Fixtures.Environments.Paths.RepositoryRoot;
+        var result = new Rehearsal.Simulation.Rehearsal(policies, Workflows.LoadProfiles.ProfileLoader.Load("seed", Path.Combine(root, "loadtest", "profiles")),
+            Calibration.Load(Path.Combine(root, "loadtest", "calibration.json")), new ModelParameters()).Run();
+        Assert.Equal("web (EKS pods, HPA)", result.Tiers[0].Tier);
+        Assert.True(result.Passed, string.Join(", ", result.Slo.Select(x => $"{x.Name} {x.Measured}")));
+        Assert.Contains(result.Policies, l => l.StartsWith("web: workflows/workflow-api", StringComparison.Ordinal));
     }
 
     [Fact]

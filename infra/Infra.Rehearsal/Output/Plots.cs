@@ -14,8 +14,8 @@ public static class Plots
         {
             TwoAxes(directory, "web.png", $"{title}: web tier", minutes,
                 ("requests/s", result.Series.Select(s => s.RequestsPerSecond).ToArray()),
-                [("instances serving", result.Series.Select(s => (double)s.WebServing).ToArray()), ("desired capacity", result.Series.Select(s => (double)s.WebDesired).ToArray())],
-                "instances"),
+                [($"{result.WebUnit} serving", result.Series.Select(s => (double)s.WebServing).ToArray()), ("desired capacity", result.Series.Select(s => (double)s.WebDesired).ToArray())],
+                result.WebUnit),
             TwoAxes(directory, "workers.png", $"{title}: worker tier", minutes,
                 ("executions/s", result.Series.Select(s => s.ExecutionsPerSecond).ToArray()),
                 [("pods ready", result.Series.Select(s => (double)s.WorkersReady).ToArray()), ("HPA desired", result.Series.Select(s => (double)s.WorkersDesired).ToArray())],

@@ -46,6 +46,7 @@ public static class SeriesFiles
             ["findings"] = new JsonArray(result.Findings.Select(p => (JsonNode?)p).ToArray()),
             ["assumptions"] = new JsonArray(result.Assumptions.Select(p => (JsonNode?)p).ToArray()),
             ["sampleSeconds"] = result.SampleSeconds,
+            ["webUnit"] = result.WebUnit,
             ["series"] = JsonSerializer.SerializeToNode(result.Series, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
         };
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

@@ -2,8 +2,22 @@ using Infra.Rehearsal.Kubernetes;
 
 namespace Infra.Rehearsal.Policies;
 
-/// <summary>Every scaling policy of one environment, as read from its synthesized templates (what would deploy).</summary>
-public sealed record ScalingPolicies(string Environment, WebTierPolicies Web, WorkerTierPolicies Workers);
+/// <summary>
+/// Every scaling policy of one environment, as read from its synthesized templates (what would deploy). The web tier is
+/// either an Auto Scaling group (<see cref="Web"/>, <c>web.platform: asg</c>) or pods on the workers' cluster
+/// (<see cref="WebPods"/>, <c>web.platform: eks</c>): exactly one of the two is set.
+/// </summary>
+public sealed record ScalingPolicies
+{
+    public ScalingPolicies(string environment, WebTierPolicies web, WorkerTierPolicies workers) => (Environment, Web, Workers) = (environment, web, workers);
+
+    public ScalingPolicies(string environment, WebPodPolicies webPods, WorkerTierPolicies workers) => (Environment, WebPods, Workers) = (environment, webPods, workers);
+
+    public string Environment { get; init; }
+    public WebTierPolicies? Web { get; init; }
+    public WebPodPolicies? WebPods { get; init; }
+    public WorkerTierPolicies Workers { get; init; }
+}
 
 /// <summary>The API tier: an EC2 Auto Scaling group behind an ALB target group.</summary>
 public sealed record WebTierPolicies
@@ -23,6 +37,20 @@ public sealed record WebTierPolicies
     public required int DeregistrationDelaySeconds { get; init; }
     public required IReadOnlyList<TargetTrackingPolicy> TargetTracking { get; init; }
     public required IReadOnlyList<StepScalingPolicy> StepScaling { get; init; }
+}
+
+/// <summary>
+/// The API tier as a Deployment on the workers' cluster (<c>web.platform: eks</c>), scaled by its HPA and registered in
+/// the ALB target group by the AWS Load Balancer Controller (TargetGroupBinding): a ready pod serves once the target
+/// group's health checks pass.
+/// </summary>
+public sealed record WebPodPolicies
+{
+    public required PodTemplate Pod { get; init; }
+    public required HpaSpec Hpa { get; init; }
+    public required int HealthCheckIntervalSeconds { get; init; }
+    public required int HealthyThresholdCount { get; init; }
+    public required int DeregistrationDelaySeconds { get; init; }
 }
 
 /// <summary>A target-tracking policy. <see cref="Metric"/>: ASGAverageCPUUtilization, ALBRequestCountPerTarget, or a signal name.</summary>
@@ -73,6 +101,8 @@ public sealed record WorkerTierPolicies
     public required IReadOnlyDictionary<string, CloudWatchQuery> ExternalMetrics { get; init; }
     public required NodeGroupPolicy Nodes { get; init; }
     public required ClusterAutoscalerPolicy ClusterAutoscaler { get; init; }
+
+    public PodTemplate Pod => new(Deployment, CpuRequestMilli, CpuLimitMilli, MemoryRequestMilli, ReadinessInitialDelaySeconds, ReadinessPeriodSeconds);
 }
 
 /// <summary>What KEDA's aws-cloudwatch scaler asks CloudWatch (metricStatPeriod, metricCollectionTime, end-time offset).</summary>

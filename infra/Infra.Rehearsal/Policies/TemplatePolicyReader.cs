@@ -9,8 +9,9 @@ namespace Infra.Rehearsal.Policies;
 
 /// <summary>
 /// Reads one environment's scaling policies from its synthesized templates: the Auto Scaling group, its target-tracking
-/// and step-scaling policies and their alarms, the target group's health check, the worker Deployment, its KEDA
-/// ScaledObject (or HPA), the node group and the Cluster Autoscaler's flags. Anything that scales and is not modelled
+/// and step-scaling policies and their alarms (or, with <c>web.platform: eks</c>, the API Deployment the target group
+/// is bound to and its HPA), the target group's health check, the worker Deployment, its KEDA ScaledObject (or HPA),
+/// the node group and the Cluster Autoscaler's flags. Anything that scales and is not modelled
 /// (another policy type, a KEDA trigger type, an unknown metric) is a <see cref="PolicyNotUnderstoodException"/>.
 /// </summary>
 public static class TemplatePolicyReader
@@ -38,8 +39,15 @@ public static class TemplatePolicyReader
                     || (type is "AWS::AutoScaling::ScalingPolicy" or "AWS::AutoScaling::AutoScalingGroup" && stack != $"{environment}-web"))
                     throw new PolicyNotUnderstoodException($"{stack}/{id}", type);
             }
-        return new ScalingPolicies(environment, ReadWeb($"{environment}-web", templates[$"{environment}-web"]),
-            ReadWorkers($"{environment}-workers", templates[$"{environment}-workers"]));
+        var (webStack, workersStack) = ($"{environment}-web", $"{environment}-workers");
+        var objects = TemplateJson.Manifests(templates[workersStack]).ToList();
+        var bindings = objects.Where(o => o["kind"]?.GetValue<string>() == "TargetGroupBinding").ToList();
+        var groups = TemplateJson.OfType(templates[webStack], "AWS::AutoScaling::AutoScalingGroup").Count();
+        if (groups > 0 && bindings.Count > 0 || groups == 0 && bindings.Count != 1)
+            throw new PolicyNotUnderstoodException(webStack, $"{groups} Auto Scaling groups and {bindings.Count} TargetGroupBindings in {workersStack} (expected one of the two: instances or pods behind the target group)");
+        if (groups > 0) return new ScalingPolicies(environment, ReadWeb(webStack, templates[webStack]), ReadWorkers(workersStack, templates[workersStack], objects, except: null));
+        var pods = ReadWebPods(webStack, templates[webStack], workersStack, objects, bindings[0]);
+        return new ScalingPolicies(environment, pods, ReadWorkers(workersStack, templates[workersStack], objects, except: pods.Pod.Deployment));
     }
 
     // ---------------- web tier ----------------
@@ -54,10 +62,7 @@ public static class TemplatePolicyReader
         var launchTemplateId = p["LaunchTemplate"]?["LaunchTemplateId"]?["Ref"]?.GetValue<string>()
             ?? throw new PolicyNotUnderstoodException(where, "a group without a launch template of this stack");
         var launch = resources[launchTemplateId]!["Properties"]!["LaunchTemplateData"]!;
-        var targetGroups = TemplateJson.OfType(resources, "AWS::ElasticLoadBalancingV2::TargetGroup").ToList();
-        if (targetGroups.Count != 1) throw new PolicyNotUnderstoodException(stack, $"{targetGroups.Count} target groups (expected one)");
-        var tg = targetGroups[0].Resource["Properties"]!;
-        var attributes = (tg["TargetGroupAttributes"] as JsonArray ?? []).ToDictionary(a => a!["Key"]!.GetValue<string>(), a => a!["Value"]!.GetValue<string>());
+        var tg = ReadTargetGroup(stack, resources);
 
         var trackings = new List<TargetTrackingPolicy>();
         var steps = new List<StepScalingPolicy>();
@@ -105,12 +110,94 @@ public static class TemplatePolicyReader
             DetailedMonitoring = launch["Monitoring"]?["Enabled"]?.GetValue<bool>() ?? false,
             DefaultInstanceWarmupSeconds = Int(p["DefaultInstanceWarmup"]),
             DefaultCooldownSeconds = Int(p["Cooldown"]) ?? 300,
-            HealthCheckIntervalSeconds = Int(tg["HealthCheckIntervalSeconds"]) ?? 30,
-            HealthyThresholdCount = Int(tg["HealthyThresholdCount"]) ?? 5,
-            DeregistrationDelaySeconds = attributes.TryGetValue("deregistration_delay.timeout_seconds", out var d) ? int.Parse(d, CultureInfo.InvariantCulture) : 300,
+            HealthCheckIntervalSeconds = tg.IntervalSeconds,
+            HealthyThresholdCount = tg.HealthyThreshold,
+            DeregistrationDelaySeconds = tg.DeregistrationDelaySeconds,
             TargetTracking = trackings,
             StepScaling = steps,
         };
+    }
+
+    private sealed record TargetGroupHealth(int IntervalSeconds, int HealthyThreshold, int DeregistrationDelaySeconds);
+
+    /// <summary>The one target group behind the ALB: when a new target starts receiving requests, and how long it drains.</summary>
+    private static TargetGroupHealth ReadTargetGroup(string stack, JsonObject resources)
+    {
+        var targetGroups = TemplateJson.OfType(resources, "AWS::ElasticLoadBalancingV2::TargetGroup").ToList();
+        if (targetGroups.Count != 1) throw new PolicyNotUnderstoodException(stack, $"{targetGroups.Count} target groups (expected one)");
+        var tg = targetGroups[0].Resource["Properties"]!;
+        var attributes = (tg["TargetGroupAttributes"] as JsonArray ?? []).ToDictionary(a => a!["Key"]!.GetValue<string>(), a => a!["Value"]!.GetValue<string>());
+        return new TargetGroupHealth(Int(tg["HealthCheckIntervalSeconds"]) ?? 30, Int(tg["HealthyThresholdCount"]) ?? 5,
+            attributes.TryGetValue("deregistration_delay.timeout_seconds", out var d) ? int.Parse(d, CultureInfo.InvariantCulture) : 300);
+    }
+
+    /// <summary>
+    /// <c>web.platform: eks</c>: the TargetGroupBinding names a Service, whose selector picks the API Deployment, which
+    /// an HPA (autoscaling/v2) scales. A ScaledObject on the API would be KEDA's and is not what we synthesize.
+    /// </summary>
+    private static WebPodPolicies ReadWebPods(string webStack, JsonObject webResources, string stack, List<JsonNode> objects, JsonNode binding)
+    {
+        var where = $"{stack}/{binding["metadata"]?["namespace"]}/{binding["metadata"]?["name"]}";
+        var ns = binding["metadata"]?["namespace"]?.GetValue<string>();
+        var serviceName = binding["spec"]?["serviceRef"]?["name"]?.GetValue<string>() ?? throw new PolicyNotUnderstoodException(where, "a TargetGroupBinding without spec.serviceRef.name");
+        var service = objects.FirstOrDefault(o => Is(o, "Service", serviceName, ns))
+            ?? throw new PolicyNotUnderstoodException(where, $"a TargetGroupBinding to Service '{serviceName}', which is not in the templates");
+        var selector = (service["spec"]?["selector"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>());
+        if (selector.Count == 0) throw new PolicyNotUnderstoodException(where, $"Service '{serviceName}' without a selector");
+        var deployments = objects.Where(o => o["kind"]?.GetValue<string>() == "Deployment" && o["metadata"]?["namespace"]?.GetValue<string>() == ns
+            && selector.All(kv => o["spec"]?["template"]?["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value)).ToList();
+        if (deployments.Count != 1) throw new PolicyNotUnderstoodException(where, $"Service '{serviceName}' selecting {deployments.Count} Deployments (expected one)");
+        var deployment = deployments[0];
+        var name = deployment["metadata"]!["name"]!.GetValue<string>();
+        var scalers = objects.Where(o => o["kind"]?.GetValue<string>() is "HorizontalPodAutoscaler" or "ScaledObject"
+            && o["spec"]?["scaleTargetRef"]?["name"]?.GetValue<string>() == name && o["metadata"]?["namespace"]?.GetValue<string>() == ns).ToList();
+        if (scalers.Count != 1 || scalers[0]["kind"]!.GetValue<string>() != "HorizontalPodAutoscaler")
+            throw new PolicyNotUnderstoodException($"{stack}/{ns}/{name}", $"the API Deployment scaled by {scalers.Count} objects ({string.Join(", ", scalers.Select(x => x["kind"]))}; expected one HorizontalPodAutoscaler)");
+        var hpaName = $"{ns}/{scalers[0]["metadata"]!["name"]}";
+        var hpa = Deserialize<HpaSpec>(scalers[0]["spec"]!, hpaName);
+        foreach (var m in hpa.Metrics)
+            if (m.Type != "Resource" || m.Resource!.Name is not ("cpu" or "memory") || m.Resource.Target.Type != "Utilization")
+                throw new PolicyNotUnderstoodException(hpaName, $"an API HPA metric of type {m.Type} ({m.Resource?.Name ?? m.External?.Metric.Name ?? m.Pods?.Metric.Name}); modelled: cpu and memory Utilization");
+        var tg = ReadTargetGroup(webStack, webResources);
+        return new WebPodPolicies
+        {
+            Pod = ReadPod(deployment, $"{stack}/{ns}/{name}").Pod,
+            Hpa = hpa,
+            HealthCheckIntervalSeconds = tg.IntervalSeconds,
+            HealthyThresholdCount = tg.HealthyThreshold,
+            DeregistrationDelaySeconds = tg.DeregistrationDelaySeconds,
+        };
+    }
+
+    private static bool Is(JsonNode o, string kind, string name, string? ns) =>
+        o["kind"]?.GetValue<string>() == kind && o["metadata"]?["name"]?.GetValue<string>() == name && o["metadata"]?["namespace"]?.GetValue<string>() == ns;
+
+    /// <summary>
+    /// A Deployment's pod as Kubernetes accounts for it: requests summed over its containers (what the scheduler places
+    /// and what a Resource metric's utilization divides by; an init container counts when it asks for more), and the
+    /// service container, the one with the readiness probe (a sidecar has none): its CPU limit, probe and literal
+    /// environment variables.
+    /// </summary>
+    private static (PodTemplate Pod, Dictionary<string, string> Env) ReadPod(JsonNode deployment, string where)
+    {
+        var spec = deployment["spec"]!["template"]!["spec"]!;
+        var containers = (spec["containers"] as JsonArray ?? []).Select(c => c!).ToList();
+        var service = containers.FirstOrDefault(c => c["readinessProbe"] is not null) ?? containers.FirstOrDefault()
+            ?? throw new PolicyNotUnderstoodException(where, "a pod without containers");
+        long Request(JsonNode c, string resource) => c["resources"]?["requests"]?[resource]?.GetValue<string>() is { } q ? Quantity.Milli(q) : 0;
+        long PodRequest(string resource) => Math.Max(containers.Sum(c => Request(c, resource)),
+            (spec["initContainers"] as JsonArray ?? []).Select(c => Request(c!, resource)).DefaultIfEmpty(0).Max());
+        if (service["resources"]?["requests"]?["cpu"] is null) throw new PolicyNotUnderstoodException(where, $"a service container ({service["name"]}) without a cpu request");
+        var env = (service["env"] as JsonArray ?? []).Where(e => e?["value"] is not null)
+            .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
+        var pod = new PodTemplate(
+            $"{deployment["metadata"]?["namespace"]}/{deployment["metadata"]?["name"]}",
+            PodRequest("cpu"),
+            service["resources"]?["limits"]?["cpu"] is { } limit ? Quantity.Milli(limit.GetValue<string>()) : long.MaxValue,
+            PodRequest("memory"),
+            Int(service["readinessProbe"]?["initialDelaySeconds"]) ?? 0,
+            Int(service["readinessProbe"]?["periodSeconds"]) ?? 10);
+        return (pod, env);
     }
 
     private static AlarmDefinition ReadAlarm(string stack, string policyId, JsonObject resources)
@@ -152,10 +239,11 @@ public static class TemplatePolicyReader
 
     // ---------------- worker tier ----------------
 
-    private static WorkerTierPolicies ReadWorkers(string stack, JsonObject resources)
+    /// <param name="except">The API Deployment (namespace/name) when the web tier runs on the cluster: not a worker.</param>
+    private static WorkerTierPolicies ReadWorkers(string stack, JsonObject resources, List<JsonNode> objects, string? except)
     {
-        var objects = TemplateJson.Manifests(resources).ToList();
-        var scaled = objects.Where(o => o["kind"]?.GetValue<string>() is "ScaledObject" or "HorizontalPodAutoscaler").ToList();
+        var scaled = objects.Where(o => o["kind"]?.GetValue<string>() is "ScaledObject" or "HorizontalPodAutoscaler"
+            && $"{o["metadata"]?["namespace"]}/{o["spec"]?["scaleTargetRef"]?["name"]}" != except).ToList();
         foreach (var o in objects.Where(o => o["kind"]?.GetValue<string>() is "ScaledJob" or "VerticalPodAutoscaler"))
             throw new PolicyNotUnderstoodException($"{stack}/{o["metadata"]?["name"]}", $"a {o["kind"]}");
         if (scaled.Count != 1) throw new PolicyNotUnderstoodException(stack, $"{scaled.Count} scaled workloads (expected the worker Deployment's one)");
@@ -166,9 +254,7 @@ public static class TemplatePolicyReader
             throw new PolicyNotUnderstoodException(name, $"a scale target of kind {kind}");
         var deployment = objects.FirstOrDefault(o => o["kind"]?.GetValue<string>() == "Deployment" && o["metadata"]?["name"]?.GetValue<string>() == targetName)
             ?? throw new PolicyNotUnderstoodException(name, $"a scale target Deployment '{targetName}' that is not in the templates");
-        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
-        var env = (container["env"] as JsonArray ?? []).Where(e => e?["value"] is not null)
-            .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
+        var (pod, env) = ReadPod(deployment, name);
 
         var (hpa, polling, external) = scaler["kind"]!.GetValue<string>() == "ScaledObject"
             ? KedaToHpa(name, scaler["spec"]!)
@@ -182,13 +268,13 @@ public static class TemplatePolicyReader
 
         return new WorkerTierPolicies
         {
-            Deployment = $"{deployment["metadata"]?["namespace"]}/{targetName}",
-            CpuRequestMilli = Quantity.Milli(container["resources"]?["requests"]?["cpu"]?.GetValue<string>() ?? throw new PolicyNotUnderstoodException(name, "a container without a cpu request")),
-            CpuLimitMilli = container["resources"]?["limits"]?["cpu"] is { } limit ? Quantity.Milli(limit.GetValue<string>()) : long.MaxValue,
-            MemoryRequestMilli = Quantity.Milli(container["resources"]?["requests"]?["memory"]?.GetValue<string>() ?? "0"),
+            Deployment = pod.Deployment,
+            CpuRequestMilli = pod.CpuRequestMilli,
+            CpuLimitMilli = pod.CpuLimitMilli,
+            MemoryRequestMilli = pod.MemoryRequestMilli,
             Concurrency = env.TryGetValue("Queue__Concurrency", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 8,
-            ReadinessInitialDelaySeconds = Int(container["readinessProbe"]?["initialDelaySeconds"]) ?? 0,
-            ReadinessPeriodSeconds = Int(container["readinessProbe"]?["periodSeconds"]) ?? 10,
+            ReadinessInitialDelaySeconds = pod.ReadinessInitialDelaySeconds,
+            ReadinessPeriodSeconds = pod.ReadinessPeriodSeconds,
             Hpa = hpa,
             KedaPollingIntervalSeconds = polling,
             ExternalMetrics = external,

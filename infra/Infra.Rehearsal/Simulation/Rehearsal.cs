@@ -3,6 +3,7 @@ using Infra.Rehearsal.Aws;
 using Infra.Rehearsal.Kubernetes;
 using Infra.Rehearsal.Load;
 using Infra.Rehearsal.Policies;
+using Infra.Rehearsal.Simulation.WebTiers;
 using Workflows.LoadProfiles;
 using Workflows.ScalingSignals;
 
@@ -13,7 +14,8 @@ namespace Infra.Rehearsal.Simulation;
 /// each waits for its answers, then thinks) make requests and executions; the web tier's instances serve the requests
 /// as queues; the executions wait in the Redis stream for the worker pods; the service's signals reach CloudWatch
 /// once a minute and become readable after the ingestion delay; the Auto Scaling group evaluates its alarms once a
-/// minute, the HPA syncs every 15 s, the Cluster Autoscaler scans every 10 s. Deterministic: no randomness.
+/// minute (or, with <c>web.platform: eks</c>, the API's HPA syncs every 15 s and its pods share the workers' nodes),
+/// the workers' HPA syncs every 15 s, the Cluster Autoscaler scans every 10 s. Deterministic: no randomness.
 /// </summary>
 public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Calibration calibration, ModelParameters p)
 {
@@ -25,9 +27,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
         var duration = profile.Duration.TotalSeconds;
         var sampleSeconds = Math.Max(dt, Math.Ceiling(duration / 4000 / dt) * dt);
         var ingest = p["cloudwatch.ingestDelaySeconds"];
-        var web = policies.Web;
         var workers = policies.Workers;
-        var webSpec = InstanceTypes.Of(web.InstanceType, $"{policies.Environment}-web launch template");
         var nodeSpec = InstanceTypes.Of(workers.Nodes.InstanceType, $"{policies.Environment}-workers node group");
 
         foreach (var r in profile.Requests)
@@ -41,28 +41,21 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             [Signals.ResponseTime.Name] = new(Signals.PeriodSeconds, ingest),
             [Signals.AverageResponseTime.Name] = new(Signals.PeriodSeconds, ingest),
         };
-        var cpuPeriod = web.DetailedMonitoring ? 60 : 300; // EC2 basic monitoring publishes CPUUtilization every 5 minutes
-        var webMetrics = new Dictionary<string, MetricStream>
-        {
-            ["ASGAverageCPUUtilization"] = new(cpuPeriod, ingest),
-            ["ALBRequestCountPerTarget"] = new(60, ingest),
-        };
-        var asg = new AutoScalingGroupModel(web, p, signals, m => webMetrics[m]);
-        var webLoad = new WebTierLoad(webSpec.VCpus, p["web.instanceSpeed"], p["web.idleCpuPercent"], p["web.requestTimeoutSeconds"], p["web.networkMilliseconds"]);
         var queue = new ExecutionQueue();
-        var cluster = new ClusterModel(workers, p);
+        var cluster = new ClusterModel(workers, p, policies.WebPods is { } pods ? PodWebTier.Deployment(pods) : null);
+        IWebTier web = policies.Web is { } asgPolicies
+            ? new AsgWebTier(asgPolicies, policies.Environment, p, signals, profile, calibration)
+            : new PodWebTier(policies.WebPods ?? throw new ArgumentException($"{policies.Environment}: no web tier"), cluster, p, signals);
+        var webLoad = web.Load;
         var hpa = new HorizontalPodAutoscaler(new HpaControllerSettings());
         var hpaState = new HpaState();
         var hpaDesired = cluster.Replicas;
-        var cpuTrackingWarmup = asg.Tracking.FirstOrDefault(x => x.Policy.Metric == "ASGAverageCPUUtilization")?.WarmupSeconds ?? 300;
         var queueTarget = workers.Hpa.Metrics.FirstOrDefault(m => m.External is not null)?.External!.Target.AverageValue is { } av ? Quantity.Milli(av) / 1000.0 : 10;
 
         // Accumulators: the current CloudWatch minute, the whole run.
         var minuteQueue = 0.0; var minuteQueueTicks = 0;
-        var minuteRequests = 0.0; var minuteTargets = 0.0; var minuteTicks = 0;
         var minuteLatency = new WeightedHistogram();
         double minuteLatencySum = 0, minuteLatencyCount = 0;
-        var cpuSum = 0.0; var cpuTicks = 0; var cpuPeriodStart = 0.0;
         var overall = new WeightedHistogram();
         var byRequest = profile.Requests.ToDictionary(r => r.Name, _ => (Histogram: new WeightedHistogram(), Requests: 0.0, Failed: 0.0));
         var lastMeanLatency = profile.Requests.ToDictionary(r => r.Name, r => (calibration.Requests[r.Name].CpuMilliseconds + calibration.Requests[r.Name].WaitMilliseconds) / 1000);
@@ -70,11 +63,10 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
         var webOk = new List<(double T, bool Ok)>();
         var workersOk = new List<(double T, bool Ok)>();
         double totalRequests = 0, totalFailed = 0, maxWebCpu = 0, maxQueue = 0;
-        int peakServing = 0, minServing = int.MaxValue, peakReady = 0, minReady = int.MaxValue, peakNodes = 0, minNodes = int.MaxValue, maxPending = 0;
+        int peakReady = 0, minReady = int.MaxValue, peakNodes = 0, minNodes = int.MaxValue, maxPending = 0;
         var sampleLatency = new WeightedHistogram();
         double sampleRequests = 0, sampleFailed = 0, sampleExecutions = 0;
         var cpuWindowTicks = Math.Max(1, (int)Math.Round(p["metrics.cpuWindowSeconds"] / dt));
-        var cpuTarget = web.TargetTracking.FirstOrDefault(x => x.Metric == "ASGAverageCPUUtilization")?.TargetValue ?? 70;
         double? queueSeen = null;
         double workerCpu = 0;
 
@@ -84,7 +76,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             var users = profile.UsersAt(TimeSpan.FromSeconds(t));
             var iteration = profile.ThinkTimePerIteration.TotalSeconds + lastMeanLatency.Values.Sum();
             var loads = profile.Requests.Select(r => new WebTierLoad.RequestLoad(r.Name, users / iteration, calibration.Requests[r.Name])).ToList();
-            var serving = asg.Live.Count(i => i.Serving(t));
+            var serving = web.Serving(t);
             var tick = webLoad.Step(loads, serving, dt);
 
             var executions = 0.0;
@@ -116,7 +108,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             // ---- the stream and the workers ----
             queue.Arrive(t, executions);
             sampleExecutions += executions;
-            var ready = cluster.Pods.Where(x => x.Ready(t)).ToList();
+            var ready = cluster.PodsOf(cluster.Workers).Where(x => x.Ready(t)).ToList();
             var duration_s = Math.Max(calibration.Execution.DurationMilliseconds, 0.001) / 1000;
             var cpuMs = calibration.Execution.CpuMilliseconds / p["pods.speed"];
             double PodCores(SimPod pod) => Math.Min(workers.CpuLimitMilli,
@@ -125,7 +117,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             var started = queue.Start(t, perPod.Sum() * dt);
             queue.SetRunning(started / dt * duration_s);
             var perPodRate = ready.Count > 0 ? started / dt / ready.Count : 0;
-            foreach (var pod in cluster.Pods.Where(x => x.Started(t)))
+            foreach (var pod in cluster.PodsOf(cluster.Workers).Where(x => x.Started(t)))
             {
                 var millicores = p["pods.idleCpuMillicores"] + (pod.Ready(t) ? perPodRate * cpuMs : 0);
                 pod.CpuHistory.Enqueue(millicores);
@@ -135,10 +127,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
 
             // ---- what CloudWatch receives ----
             minuteQueue += queue.Length; minuteQueueTicks++;
-            minuteRequests += loads.Sum(l => l.PerSecond) * dt;
-            minuteTargets += serving; minuteTicks++;
-            var settled = asg.Live.Where(i => i.InService(t) && !i.Warming(t, cpuTrackingWarmup)).ToList();
-            cpuSum += tick.CpuPercent * (settled.Count > 0 ? 1 : 0); cpuTicks += settled.Count > 0 ? 1 : 0;
+            web.Observe(t, dt, tick, loads.Sum(l => l.PerSecond), serving);
             var next = t + dt;
             if (Math.Floor(next / 60) > Math.Floor(t / 60))
             {
@@ -149,24 +138,18 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
                     signals[Signals.ResponseTime.Name].Add(end, minuteLatency.Quantile(0.95));
                     signals[Signals.AverageResponseTime.Name].Add(end, minuteLatencySum / minuteLatencyCount);
                 }
-                webMetrics["ALBRequestCountPerTarget"].Add(end, minuteTargets > 0 ? minuteRequests / (minuteTargets / minuteTicks) : 0);
-                minuteQueue = 0; minuteQueueTicks = 0; minuteRequests = 0; minuteTargets = 0; minuteTicks = 0;
+                minuteQueue = 0; minuteQueueTicks = 0;
                 minuteLatency.Clear(); minuteLatencySum = 0; minuteLatencyCount = 0;
-                if (end - cpuPeriodStart >= cpuPeriod)
-                {
-                    if (cpuTicks > 0) webMetrics["ASGAverageCPUUtilization"].Add(end, cpuSum / cpuTicks);
-                    cpuSum = 0; cpuTicks = 0; cpuPeriodStart = end;
-                }
-                // ---- EC2 Auto Scaling: alarms are evaluated, and act, once a minute ----
-                asg.Evaluate(end);
+                web.MinuteEnded(end);
             }
-            asg.Reconcile(t, web.HealthCheckIntervalSeconds, web.HealthyThresholdCount);
+            // ---- the web tier's scaler: EC2 Auto Scaling launches and terminates, or the API's HPA syncs ----
+            web.Step(t);
 
-            // ---- Kubernetes: the HPA syncs every 15 s, the Cluster Autoscaler scans ----
+            // ---- Kubernetes: the workers' HPA syncs every 15 s, the Cluster Autoscaler scans ----
             if (t % 15 < dt)
             {
                 var metrics = new SimulatedHpaMetrics(cluster, workers, signals, t, Epoch, p["metrics.cpuWindowSeconds"]);
-                var decision = hpa.Sync(workers.Hpa, hpaState, cluster.Replicas, cluster.Pods.Count(x => x.DrainingSince is null), hpaDesired, metrics, Epoch + TimeSpan.FromSeconds(t));
+                var decision = hpa.Sync(workers.Hpa, hpaState, cluster.Replicas, cluster.PodsOf(cluster.Workers).Count(x => x.DrainingSince is null), hpaDesired, metrics, Epoch + TimeSpan.FromSeconds(t));
                 hpaDesired = decision.DesiredReplicas;
                 if (decision.Rescale) cluster.SetReplicas(decision.DesiredReplicas, t);
                 queueSeen = metrics.ExternalMetric(workers.ExternalMetrics.Keys.FirstOrDefault() ?? "") is { Count: > 0 } seen ? seen[0] / 1000.0 : null;
@@ -175,15 +158,14 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             cluster.Step(t);
 
             // ---- what the report needs ----
-            var readyNow = cluster.Pods.Count(x => x.Ready(t));
+            var readyNow = cluster.PodsOf(cluster.Workers).Count(x => x.Ready(t));
             var nodesReady = cluster.Nodes.Count(n => n.Ready(t));
-            peakServing = Math.Max(peakServing, serving); minServing = Math.Min(minServing, serving);
             peakReady = Math.Max(peakReady, readyNow); minReady = Math.Min(minReady, readyNow);
             peakNodes = Math.Max(peakNodes, nodesReady); minNodes = Math.Min(minNodes, nodesReady);
             maxPending = Math.Max(maxPending, cluster.Pending);
             maxWebCpu = Math.Max(maxWebCpu, tick.CpuPercent);
             maxQueue = Math.Max(maxQueue, queue.Length);
-            webOk.Add((t, tick.Utilization * 100 <= cpuTarget && tick.BacklogSeconds == 0 && serving > 0));
+            webOk.Add((t, web.Enough(tick, serving)));
             workersOk.Add((t, queue.OldestWait(t) <= 5));
 
             if (t % sampleSeconds < dt)
@@ -192,7 +174,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
                 {
                     T = t, Users = users,
                     RequestsPerSecond = sampleRequests / sampleSeconds, ExecutionsPerSecond = sampleExecutions / sampleSeconds,
-                    WebDesired = asg.Desired, WebInService = asg.Live.Count(i => i.InService(t)), WebServing = serving, WebCpuPercent = tick.CpuPercent,
+                    WebDesired = web.Desired, WebInService = web.InService(t), WebServing = serving, WebCpuPercent = tick.CpuPercent,
                     LatencyP50Ms = sampleLatency.Quantile(0.5), LatencyP95Ms = sampleLatency.Quantile(0.95),
                     ErrorRate = sampleRequests > 0 ? sampleFailed / sampleRequests : 0,
                     QueueLength = queue.Length, QueueLengthSeen = queueSeen, QueueWaitSeconds = queue.OldestWait(t),
@@ -219,12 +201,13 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             DurationSeconds = duration,
             SampleSeconds = sampleSeconds,
             Series = series,
+            WebUnit = web.Unit,
             Tiers =
             [
-                new("web (EC2 Auto Scaling)", [
-                    ("instances serving, min / peak", $"{minServing} / {peakServing}"),
+                new(web.Title, [
+                    web.ReportRows()[0],
                     ("desired capacity, peak", $"{series.Max(s => s.WebDesired)} (max {web.MaxCapacity})"),
-                    ("scale-outs / scale-ins", $"{asg.ScaleOuts} / {asg.ScaleIns}"),
+                    .. web.ReportRows().Skip(1),
                     ("time from a load step to enough capacity", Seconds(TimeToCapacity(webOk))),
                     ("CPU peak", $"{F(maxWebCpu)} %"),
                     ("latency p95 (all requests)", $"{F(latencyP95)} ms"),
@@ -250,11 +233,11 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
                 new("error rate", errorRate * 100, profile.Thresholds.ErrorRate * 100, "%"),
                 new("queue wait p95", waitP95, profile.Thresholds.QueueWaitP95Seconds, "s"),
             ],
-            Policies = Describe(),
-            Findings = [.. Findings(), .. OutcomeFindings(series, asg, webSpec.VCpus, calibration, maxWebCpu)],
+            Policies = [.. web.Describe(), .. Describe()],
+            Findings = [.. web.Findings(), .. web.OutcomeFindings(series, maxWebCpu), .. OutcomeFindings(series)],
             Assumptions = [
                 $"calibration: measured on {calibration.MeasuredOn} ({calibration.MeasuredAt})",
-                $"web: {web.InstanceType} = {webSpec.VCpus} vCPU at speed {p["web.instanceSpeed"]}; nodes: {workers.Nodes.InstanceType} = {nodeSpec.VCpus} vCPU",
+                $"{web.Assumption}; nodes: {workers.Nodes.InstanceType} = {nodeSpec.VCpus} vCPU",
                 .. ModelParameters.All.Select(d => $"{d.Key} = {p[d.Key].ToString(CultureInfo.InvariantCulture)}{(p[d.Key] != d.Default ? " (set)" : "")}"),
             ],
             Requests = byRequest.Select(kv => (kv.Key, kv.Value.Histogram.Quantile(0.5), kv.Value.Histogram.Quantile(0.95), kv.Value.Histogram.Quantile(0.99), kv.Value.Requests, kv.Value.Failed)).ToList(),
@@ -291,63 +274,24 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
         return worst;
     }
 
+    /// <summary>The workers' and the nodes' policies (the web tier describes its own).</summary>
     private List<string> Describe()
     {
-        var web = policies.Web;
         var w = policies.Workers;
-        var lines = new List<string>
-        {
-            $"web: Auto Scaling group {web.MinCapacity}-{web.MaxCapacity} (desired {web.DesiredCapacity}) of {web.InstanceType}, " +
-            $"health check grace {web.HealthCheckGraceSeconds} s, target group healthy after {web.HealthyThresholdCount} × {web.HealthCheckIntervalSeconds} s, " +
-            $"{(web.DetailedMonitoring ? "detailed" : "basic")} monitoring, default warm-up {(web.DefaultInstanceWarmupSeconds is { } dw ? $"{dw} s" : $"unset (cooldown {web.DefaultCooldownSeconds} s)")}",
-        };
-        lines.AddRange(web.TargetTracking.Select(t => $"web: target tracking {t.Name}: {t.Metric} at {t.TargetValue}{(t.DisableScaleIn ? ", no scale-in" : "")}, warm-up {t.EstimatedInstanceWarmupSeconds?.ToString() ?? "default"}"));
-        lines.AddRange(web.StepScaling.Select(s => $"web: step scaling {s.Name}: {s.Alarm.Metric} {s.Alarm.Statistic} {s.Alarm.ComparisonOperator} {s.Alarm.Threshold} " +
-            $"({s.Alarm.DatapointsToAlarm} of {s.Alarm.EvaluationPeriods} × {s.Alarm.PeriodSeconds} s): " +
-            string.Join(", ", s.Steps.Select(x => $"[{x.LowerBound?.ToString() ?? "-∞"}, {x.UpperBound?.ToString() ?? "+∞"}) {x.Adjustment:+0;-0}")) + $", warm-up {s.EstimatedInstanceWarmupSeconds?.ToString() ?? "default"}"));
-        var behavior = w.Hpa.Behavior;
-        lines.Add($"workers: {w.Deployment} {w.Hpa.MinReplicas}-{w.Hpa.MaxReplicas} pods ({Quantity.FromMilli(w.CpuRequestMilli)} CPU requested, limit {Quantity.FromMilli(w.CpuLimitMilli)}, concurrency {w.Concurrency})" +
-            (w.KedaPollingIntervalSeconds is { } poll ? $", KEDA polling {poll} s" : ""));
-        foreach (var m in w.Hpa.Metrics)
-            lines.Add(m.Type == "Resource"
-                ? $"workers: HPA metric {m.Resource!.Name} utilization {m.Resource.Target.AverageUtilization} % of request"
-                : $"workers: HPA metric {m.External!.Metric.Name} = {(w.ExternalMetrics.TryGetValue(m.External.Metric.Name, out var q) ? $"CloudWatch {q.Signal} {q.Statistic} over {q.PeriodSeconds} s" : "?")}, {m.External.Target.Type} {m.External.Target.AverageValue ?? m.External.Target.Value}");
-        if (behavior is not null)
-            lines.Add($"workers: HPA behavior up: window {behavior.ScaleUp?.StabilizationWindowSeconds ?? 0} s, {Policies(behavior.ScaleUp)}; down: window {behavior.ScaleDown?.StabilizationWindowSeconds?.ToString() ?? "300"} s, {Policies(behavior.ScaleDown)}");
-        lines.Add($"nodes: {w.Nodes.InstanceType} {w.Nodes.MinSize}-{w.Nodes.MaxSize} (desired {w.Nodes.DesiredSize}); Cluster Autoscaler scan {w.ClusterAutoscaler.ScanIntervalSeconds} s, " +
-            $"scale-down after {w.ClusterAutoscaler.ScaleDownUnneededSeconds} s under {w.ClusterAutoscaler.ScaleDownUtilizationThreshold:P0}, delay after add {w.ClusterAutoscaler.ScaleDownDelayAfterAddSeconds} s, expander {w.ClusterAutoscaler.Expander}");
-        return lines;
+        return
+        [
+            $"workers: {w.Deployment} {w.Hpa.MinReplicas}-{w.Hpa.MaxReplicas} pods ({Quantity.FromMilli(w.CpuRequestMilli)} CPU requested, limit {Quantity.FromMilli(w.CpuLimitMilli)}, concurrency {w.Concurrency})" +
+                (w.KedaPollingIntervalSeconds is { } poll ? $", KEDA polling {poll} s" : ""),
+            .. HpaDescription.Lines("workers", w.Hpa, w.ExternalMetrics),
+            $"nodes: {w.Nodes.InstanceType} {w.Nodes.MinSize}-{w.Nodes.MaxSize} (desired {w.Nodes.DesiredSize}); Cluster Autoscaler scan {w.ClusterAutoscaler.ScanIntervalSeconds} s, " +
+                $"scale-down after {w.ClusterAutoscaler.ScaleDownUnneededSeconds} s under {w.ClusterAutoscaler.ScaleDownUtilizationThreshold:P0}, delay after add {w.ClusterAutoscaler.ScaleDownDelayAfterAddSeconds} s, expander {w.ClusterAutoscaler.Expander}",
+        ];
     }
 
-    private static string Policies(HpaScalingRules? rules) =>
-        rules?.Policies is { } list ? $"{rules.SelectPolicy ?? "Max"} of " + string.Join(" and ", list.Select(x => $"{x.Value}{(x.Type == "Percent" ? " %" : " pods")}/{x.PeriodSeconds} s")) : "default policies";
-
-    /// <summary>What the run showed about the policies: a tier held at its maximum, a target that decides capacity alone.</summary>
-    private IEnumerable<string> OutcomeFindings(List<Sample> series, AutoScalingGroupModel asg, int webCores, Calibration calibration, double maxWebCpu)
+    /// <summary>What the run showed about the workers' policies.</summary>
+    private IEnumerable<string> OutcomeFindings(List<Sample> series)
     {
-        var web = policies.Web;
-        if (series.FirstOrDefault(s => s.WebDesired >= web.MaxCapacity) is { } atMax)
-            yield return $"The web tier reached its maximum of {web.MaxCapacity} instances at minute {atMax.T / 60:0.#} ({asg.LastAction} set it last) with CPU peaking at {maxWebCpu:0} %.";
-        if (web.TargetTracking.FirstOrDefault(t => t.Metric == "ALBRequestCountPerTarget") is { } requests)
-        {
-            var perRequestMs = profile.Requests.Average(r => calibration.Requests[r.Name].CpuMilliseconds) / p["web.instanceSpeed"];
-            var cpuAtTarget = requests.TargetValue / 60 * perRequestMs / (webCores * 1000) * 100;
-            if (cpuAtTarget < 20)
-                yield return $"At its target of {requests.TargetValue:0} requests per instance per minute an instance runs at about {cpuAtTarget:0.#} % CPU (calibrated cost {perRequestMs:0.###} ms a request): " +
-                    "the request-count policy, not CPU, decides the web tier's size. Raise the target to what an instance serves at the CPU target, or drop the policy.";
-        }
         if (series.FirstOrDefault(s => s.WorkersDesired >= policies.Workers.Hpa.MaxReplicas) is { } workersAtMax)
             yield return $"The worker HPA reached maxReplicas {policies.Workers.Hpa.MaxReplicas} at minute {workersAtMax.T / 60:0.#}.";
-    }
-
-    private List<string> Findings()
-    {
-        var findings = new List<string>();
-        var web = policies.Web;
-        if (!web.DetailedMonitoring && web.TargetTracking.Any(t => t.Metric == "ASGAverageCPUUtilization"))
-            findings.Add("The launch template leaves EC2 detailed monitoring off: CPUUtilization arrives every 5 minutes, so the CPU target-tracking policy needs 3 × 5 = 15 minutes of breach to scale out. Enable detailed monitoring (1-minute data).");
-        if (web.DefaultInstanceWarmupSeconds is null && web.TargetTracking.Any(t => t.EstimatedInstanceWarmupSeconds is null))
-            findings.Add($"The group sets no default instance warm-up: target tracking falls back to the default cooldown ({web.DefaultCooldownSeconds} s), and scale-in waits for it after every scale-out.");
-        return findings;
     }
 }

@@ -41,6 +41,8 @@ public sealed record RehearsalResult
     public required double DurationSeconds { get; init; }
     public required double SampleSeconds { get; init; }
     public required IReadOnlyList<Sample> Series { get; init; }
+    /// <summary>What the web tier's capacity is counted in: instances (asg) or pods (eks).</summary>
+    public string WebUnit { get; init; } = "instances";
     public required IReadOnlyList<TierSummary> Tiers { get; init; }
     public required IReadOnlyList<SloCheck> Slo { get; init; }
     /// <summary>What the rehearsal read from the templates, as lines for the report.</summary>
