@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Acornima.Ast;
 using System.Text.RegularExpressions;
 using Jint;
 using Jint.Native;
@@ -17,6 +19,20 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
     private static partial Regex Placeholder();
 
     public static bool ContainsExpression(string? text) => text is not null && Placeholder().IsMatch(text);
+
+    // A workflow runs the same few expressions for every execution: each is parsed and analysed once per process and
+    // the prepared script (thread-safe, engine-neutral: limits are read from the engine that runs it) is shared.
+    // Bounded, so a stream of distinct expressions cannot grow it; past the bound they are prepared per use.
+    private const int MaxPreparedScripts = 4096;
+    private static readonly ConcurrentDictionary<string, Prepared<Script>> PreparedScripts = new(StringComparer.Ordinal);
+
+    private static Prepared<Script> Prepare(string code)
+    {
+        if (PreparedScripts.TryGetValue(code, out var prepared)) return prepared;
+        prepared = Jint.Engine.PrepareScript("(" + code + ")", strict: true);
+        if (PreparedScripts.Count < MaxPreparedScripts) PreparedScripts.TryAdd(code, prepared);
+        return prepared;
+    }
 
     /// <summary>Returns the syntax error of every expression in <paramref name="template"/>, or an empty list.</summary>
     public static IEnumerable<string> CheckSyntax(JsonNode? template)
@@ -171,7 +187,7 @@ public sealed partial class ExpressionEvaluator(ExpressionOptions options)
             JsValue result;
             try
             {
-                result = _engine.Evaluate("(" + code + ")");
+                result = _engine.Evaluate(Prepare(code));
             }
             catch (TimeoutException e) { throw new ExpressionException(code, "it ran longer than the time limit", e); }
             catch (ExecutionCanceledException) { throw new OperationCanceledException("The expression was canceled."); }

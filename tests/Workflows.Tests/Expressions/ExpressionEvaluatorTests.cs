@@ -63,6 +63,27 @@ public class ExpressionEvaluatorTests
     }
 
     [Fact]
+    public void A_prepared_expression_reused_across_runs_sees_each_runs_scope_and_each_runs_limits()
+    {
+        // The second and later uses of an expression run its cached prepared script: the values come from each run's
+        // scope, and the limits from each run's engine (a script prepared under one limit is not bound to it).
+        var evaluator = new ExpressionEvaluator(new ExpressionOptions());
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var n in new[] { 1, 2, 3 })
+        {
+            var scope = Scope with { Json = JsonNode.Parse($$"""{"count": {{n}}}""") };
+            Assert.Equal(n * 10, evaluator.Resolve(JsonValue.Create("{{ $json.count * 10 }}"), scope, ct)!.GetValue<double>());
+        }
+        const string loop = """{"x": "{{ (() => { let i = 0; while (true) { i++; } })() }}"}""";
+        var generous = new ExpressionOptions { Timeout = TimeSpan.FromSeconds(30), MaxStatements = 5000 };
+        Assert.Contains("too many statements", Assert.Throws<ExpressionException>(() => Resolve(loop, generous)).Message);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var strict = new ExpressionOptions { Timeout = TimeSpan.FromMilliseconds(100), MaxStatements = int.MaxValue };
+        Assert.Contains("time limit", Assert.Throws<ExpressionException>(() => Resolve(loop, strict)).Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the cached script ran {watch.Elapsed} under a 100 ms limit");
+    }
+
+    [Fact]
     public void Statement_and_memory_limits_are_enforced()
     {
         var statements = Assert.Throws<ExpressionException>(() =>
