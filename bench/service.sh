@@ -4,13 +4,15 @@
 #     N executions are queued through the API first, then the worker is started and timed until the stream is empty.
 #  2. GET /api/workflows requests/s and p95 latency at 100 connections (hey), API role alone, beside its ceiling: a
 #     minimal Kestrel endpoint (bench/Workflows.Bench.Ceiling) answering the same bytes, measured in the same run.
-# BENCH_APP_DIR=<published service> skips publishing (to compare two builds); Queue__Concurrency=N sets the worker's.
+# BENCH_APP_DIR=<published service> skips publishing (to compare two builds); Queue__Concurrency=N sets the worker's;
+# WORKERS=N runs N worker processes on the same stream (the scaling curve; default 1).
 # Prints each run and the median of 3, with the machine. Usage: bench/service.sh [executions=3000] [seconds=15]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-3000}  # a multiple of 25: hey gives each of its 25 connections N/25 requests
 SECONDS_GET=${2:-15}
 RUNS=3
+WORKERS=${WORKERS:-1}
 
 need=()
 for tool in redis-server:redis-server hey:hey sqlite3:sqlite3 jq:jq; do
@@ -75,16 +77,23 @@ for run in $(seq 1 $RUNS); do
   post_rps+=("$(echo "$enqueue" | awk '/Requests\/sec/ {print $2}')")
   post_p95+=("$(echo "$enqueue" | awk '/ 95% in / {print $3 * 1000}')")
 
-  worker_port=$(free_port)
-  start_service worker "$worker_port" "$data" "$work/worker$run.log"; worker_pid=$(cat "$work/last.pid")
-  t0=$(date +%s.%N)
+  # The clock starts when the first execution leaves the stream (not when a worker process is healthy), so a second
+  # worker's start-up counts against the rate it adds.
+  ( while [ "$(redis-cli -p "$REDIS_PORT" xlen workflows:executions)" = "$N" ]; do sleep 0.01; done; date +%s.%N >"$work/t0" ) &
+  poller=$!
+  worker_pids=()
+  for w in $(seq 1 "$WORKERS"); do
+    worker_port=$(free_port)
+    start_service worker "$worker_port" "$data" "$work/worker$run-$w.log"; worker_pids+=("$(cat "$work/last.pid")")
+  done
   while [ "$(redis-cli -p "$REDIS_PORT" xlen workflows:executions)" != "0" ]; do sleep 0.02; done
   t1=$(date +%s.%N)
+  wait "$poller"; t0=$(cat "$work/t0")
   ok=$(sqlite3 "$data/workflows.db" "select count(*) from executions where status='succeeded'")
   [ "$ok" = "$N" ] || { echo "only $ok of $N executions succeeded"; exit 1; }
   rate=$(echo "$N / ($t1 - $t0)" | bc -l)
   exec_rates+=("$rate")
-  kill "$worker_pid"; wait "$worker_pid" 2>/dev/null || true
+  for p in "${worker_pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 
   get=$(hey -z "${SECONDS_GET}s" -c 100 -H "X-Api-Key: $KEY" "$base/api/workflows")
   rps=$(echo "$get" | awk '/Requests\/sec/ {print $2}')
@@ -111,7 +120,7 @@ done
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "dotnet $(dotnet --version), redis $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
-printf 'median of %d: executions/s %.0f (one worker, concurrency %s, queue mode, SQLite)\n' "$RUNS" "$(printf '%s\n' "${exec_rates[@]}" | median)" "${Queue__Concurrency:-8}"
+printf 'median of %d: executions/s %.0f (%d worker process(es), concurrency %s each, queue mode, SQLite)\n' "$RUNS" "$(printf '%s\n' "${exec_rates[@]}" | median)" "$WORKERS" "${Queue__Concurrency:-8}"
 printf '             POST /api/workflows/{id}/execute %.0f req/s, p95 %.1f ms at 25 connections\n' "$(printf '%s\n' "${post_rps[@]}" | median)" "$(printf '%s\n' "${post_p95[@]}" | median)"
 printf '             GET /api/workflows %.0f req/s, p95 %.1f ms at 100 connections\n' "$(printf '%s\n' "${get_rps[@]}" | median)" "$(printf '%s\n' "${get_p95[@]}" | median)"
 get_median=$(printf '%s\n' "${get_rps[@]}" | median); ceil_median=$(printf '%s\n' "${ceil_rps[@]}" | median)

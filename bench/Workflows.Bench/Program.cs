@@ -10,7 +10,12 @@ var runs = new Option<int>("--runs") { Description = "runs per figure (the media
 var rehearsal = new Command("rehearsal", "time the scaling rehearsal and the HPA decision path") { runs };
 rehearsal.SetAction(async (ParseResult p, CancellationToken _) =>
     await RehearsalBench.RunAsync(Directory.GetCurrentDirectory(), p.GetValue(runs), Path.Combine("bench", "results", "rehearsal.json")));
-var root = new RootCommand("Workflow platform benchmarks") { calibrate, rehearsal };
+var csv = new Option<string>("--csv") { Description = "bench/curve.sh's CSV", Required = true };
+var png = new Option<string>("--png") { Description = "the PNG to write", Required = true };
+var title = new Option<string>("--title") { Description = "the machine and the method, for the title", DefaultValueFactory = _ => "" };
+var curve = new Command("plot-curve", "plot throughput and p95 against connections (bench/curve.sh)") { csv, png, title };
+curve.SetAction(p => CurvePlot.Write(p.GetValue(csv)!, p.GetValue(png)!, p.GetValue(title)!));
+var root = new RootCommand("Workflow platform benchmarks") { calibrate, rehearsal, curve };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

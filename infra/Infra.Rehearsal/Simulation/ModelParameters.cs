@@ -34,7 +34,7 @@ public sealed class ModelParameters
         new("nodes.systemCpuMillicores", 125, "CPU requested on every node by daemon sets (aws-node 25m, kube-proxy 100m)"),
         new("nodes.systemMemoryMiB", 600, "memory requested on every node by daemon sets and the kubelet's eviction threshold"),
         new("cluster.addonsCpuMillicores", 1000, "CPU requested by cluster add-ons (CoreDNS, metrics-server, KEDA, Cluster Autoscaler) on the first nodes"),
-        new("webPods.memoryMiB", 200, "working set of one API pod (web.platform: eks), which the memory metric of its HPA reads; the service's memory does not follow load (its caches are bounded): measure yours with dotnet-counters"),
+        new("webPods.memoryMiB", 220, "working set of one API pod (web.platform: eks), which the memory metric of its HPA reads: the API process's peak RSS under bench/curve.sh (up to 200 connections, 2-core machine) was 219 MiB; its caches are bounded, so it does not follow load"),
         new("metrics.cpuWindowSeconds", 30, "the CPU usage metrics-server reports is the average over about this long (15 s window + 15 s scrape)"),
         // The service
         new("service.maxBacklog", 10000, "Queue:MaxBacklog: at this QueueLength execute answers 503"),
