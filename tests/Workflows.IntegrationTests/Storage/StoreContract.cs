@@ -125,6 +125,26 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task Of_many_workers_starting_one_execution_at_once_exactly_one_gets_it()
+    {
+        // The SQLite store decides on a row read outside its write queue and writes only if the row is unchanged:
+        // racing starts must still give one Started, the others Leased to it, and one attempt counted.
+        var (_, executions) = await CreateStoreAsync();
+        for (var round = 0; round < 5; round++)
+        {
+            var execution = TestData.Execution("wf_1");
+            await executions.InsertAsync(execution, Ct);
+            var now = Ms(DateTimeOffset.UtcNow);
+            var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(w =>
+                Task.Run(() => executions.TryStartAsync(execution.Id, $"w{w}", now, now.AddMinutes(1), 3, Ct), Ct)));
+            var winner = Assert.Single(attempts.OfType<StartAttempt.Started>()).Execution;
+            Assert.All(attempts.Where(a => a is not StartAttempt.Started), a => Assert.Equal(winner.Worker, Assert.IsType<StartAttempt.Leased>(a).Worker));
+            var stored = (await executions.GetAsync(execution.Id, Ct))!;
+            Assert.Equal((ExecutionStatus.Running, 1, winner.Worker), (stored.Status, stored.Attempts, stored.Worker));
+        }
+    }
+
+    [Fact]
     public async Task A_live_lease_keeps_other_workers_out_until_it_lapses_or_is_released()
     {
         var (_, executions) = await CreateStoreAsync();
