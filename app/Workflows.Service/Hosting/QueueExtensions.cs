@@ -28,6 +28,7 @@ public static class QueueExtensions
             .ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(config.GetSection(QueueOptions.Section))
             .Validate(o => o.Concurrency is >= 1 and <= 1024, "Queue:Concurrency must be from 1 to 1024")
+            .Validate(o => o.Prefetch is >= 0 and <= 1024, "Queue:Prefetch must be from 0 to 1024")
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Queue:MaxAttempts must be from 1 to 100")
             .Validate(o => o.MaxBacklog >= 1, "Queue:MaxBacklog must be at least 1")
             .Validate(o => o.BacklogReadMilliseconds is >= 0 and <= 10_000, "Queue:BacklogReadMilliseconds must be from 0 to 10000")

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Workflows.Core.Domain;
 using Workflows.IntegrationTests.Infrastructure;
 using Workflows.Harness;
@@ -57,6 +58,32 @@ public sealed class WorkerDrillTests(RedisServer redis) : IClassFixture<RedisSer
         // Shutdown stops intake: at most the two in-flight plus a batch read in the same instant finished.
         Assert.True(after.Count(e => e.Status == ExecutionStatus.Queued) >= 2, string.Join(",", after.Select(e => e.Status)));
         Assert.Contains("stopping", worker.Log);
+    }
+
+    [Fact]
+    public async Task Read_ahead_entries_are_held_fresh_and_handed_back_at_once_when_the_worker_stops()
+    {
+        await using var harness = await QueueHarness.CreateAsync(redis);
+        var workflow = await harness.CreateWorkflowAsync(waitMs: 1500);
+        var ids = await harness.EnqueueAsync(workflow, 4);
+
+        // One slot, read-ahead of 8: one runs, three wait in the worker, all four pending for it in the stream.
+        await using var first = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 1, graceSeconds: 20), harness.Data.Path);
+        await harness.WaitUntilAsync(ids, e => e.Count(x => x.Status == ExecutionStatus.Running) == 1, TimeSpan.FromSeconds(20));
+        Assert.Equal(4, (await harness.StreamStateAsync()).Pending);
+
+        await first.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}\n{first.Log}");
+        Assert.Contains("Handed back 3 read-ahead entries", first.Log);
+        var pending = await harness.Db.StreamPendingMessagesAsync(harness.Options.StreamKey, harness.Options.ConsumerGroup, 10, RedisValue.Null);
+        Assert.Equal(3, pending.Length);
+        // Idle past the claim time already: another worker's first reclaim takes them, no waiting out ClaimIdleSeconds.
+        Assert.All(pending, p => Assert.True(p.IdleTimeInMilliseconds >= harness.Options.ClaimIdleSeconds * 1000, $"idle {p.IdleTimeInMilliseconds} ms"));
+
+        await using var second = await ServiceProcess.StartAsync(harness.WorkerSettings(concurrency: 4, graceSeconds: 1), harness.Data.Path);
+        var final = await harness.WaitUntilAsync(ids, e => e.All(x => x.Status.IsTerminal()), TimeSpan.FromSeconds(30));
+        Assert.All(final, e => Assert.Equal((ExecutionStatus.Succeeded, 1), (e.Status, e.Attempts)));
+        Assert.Equal((0L, 0L, 0L), await harness.SettledStreamStateAsync());
     }
 
     [Fact]

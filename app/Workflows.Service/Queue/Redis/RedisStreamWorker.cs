@@ -39,6 +39,8 @@ public sealed class RedisStreamWorker(
     private readonly SemaphoreSlim _wake = new(0, 1);
     /// <summary>Stream entry id → execution id, for the executions running here (their store leases are renewed).</summary>
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
+    /// <summary>Entries read ahead of the free slots (<see cref="QueueOptions.Prefetch"/>), started as slots free.</summary>
+    private readonly ConcurrentQueue<StreamEntry> _readAhead = new();
     private RedisValue _claimCursor = "0-0";
     private volatile bool _stopping;
 
@@ -60,9 +62,13 @@ public sealed class RedisStreamWorker(
 
             while (!stoppingToken.IsCancellationRequested)
             {
-                await slots.WaitForFreeSlotAsync(stoppingToken);
-                var count = slots.Free; // read once: housekeeping may take slots concurrently
-                if (count == 0) continue;
+                StartReadAhead(db, slots);
+                var count = slots.Free + Math.Max(0, _o.Prefetch) - _readAhead.Count; // Free read once: housekeeping may take slots concurrently
+                if (count <= 0)
+                {
+                    await slots.WaitForFreeSlotAsync(stoppingToken);
+                    continue;
+                }
                 StreamEntry[] entries;
                 try
                 {
@@ -75,10 +81,12 @@ public sealed class RedisStreamWorker(
                 }
                 if (entries.Length == 0)
                 {
-                    await _wake.WaitAsync(_o.PollIntervalMilliseconds, stoppingToken);
+                    // Nothing new: wait for a slot when work is read ahead, else for a wake-up or the poll interval.
+                    if (!_readAhead.IsEmpty) await slots.WaitForFreeSlotAsync(stoppingToken);
+                    else await _wake.WaitAsync(_o.PollIntervalMilliseconds, stoppingToken);
                     continue;
                 }
-                StartAll(db, slots, entries);
+                foreach (var entry in entries) _readAhead.Enqueue(entry);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
@@ -88,6 +96,7 @@ public sealed class RedisStreamWorker(
             _stopping = true;
             logger.LogInformation("Worker {Consumer} stopping: {Count} execution(s) in flight, grace {Grace} s",
                 identity.Name, slots.InFlightIds.Count, serviceOptions.Value.ShutdownGraceSeconds);
+            await ReleaseReadAheadAsync(db);
             await slots.DrainAsync(TimeSpan.FromSeconds(serviceOptions.Value.ShutdownGraceSeconds));
             await housekeepingStop.CancelAsync();
             await housekeeping.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -111,6 +120,34 @@ public sealed class RedisStreamWorker(
         }
         logger.LogWarning(e, "{What} failed; retrying after the poll interval", what);
         await Task.Delay(_o.PollIntervalMilliseconds, ct);
+    }
+
+    /// <summary>Starts read-ahead entries while slots are free. One that cannot start with a slot free (it runs here
+    /// already, or intake closed) is dropped from the read-ahead and stays pending in the stream.</summary>
+    private void StartReadAhead(IDatabase db, WorkerSlots slots)
+    {
+        while (slots.Free > 0 && _readAhead.TryDequeue(out var entry)) StartAll(db, slots, [entry]);
+    }
+
+    /// <summary>
+    /// On stop, read-ahead entries that never started are handed back: marked idle for longer than the claim time
+    /// (XCLAIM ... IDLE), so the next worker's reclaim takes them at once instead of after <see cref="QueueOptions.ClaimIdleSeconds"/>.
+    /// </summary>
+    private async Task ReleaseReadAheadAsync(IDatabase db)
+    {
+        var ids = new List<RedisValue>();
+        while (_readAhead.TryDequeue(out var entry)) ids.Add(entry.Id);
+        if (ids.Count == 0) return;
+        try
+        {
+            await db.ExecuteAsync("XCLAIM", [_o.StreamKey, _o.ConsumerGroup, identity.Name, 0, .. ids.Select(id => (object)id),
+                "IDLE", (_o.ClaimIdleSeconds + 1) * 1000L, "JUSTID"]);
+            logger.LogInformation("Handed back {Count} read-ahead entries for other workers", ids.Count);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Handing back {Count} read-ahead entries failed; they are reclaimed after the idle time", ids.Count);
+        }
     }
 
     private void StartAll(IDatabase db, WorkerSlots slots, IEnumerable<StreamEntry> entries)
@@ -194,7 +231,7 @@ public sealed class RedisStreamWorker(
             }
             try
             {
-                var mine = slots.InFlightIds.Select(id => (RedisValue)id).ToArray();
+                var mine = slots.InFlightIds.Select(id => (RedisValue)id).Concat(_readAhead.Select(e => e.Id)).ToArray();
                 if (mine.Length > 0)
                     await db.StreamClaimIdsOnlyAsync(_o.StreamKey, _o.ConsumerGroup, identity.Name, 0, mine);
                 if (!_stopping) await ReclaimAsync(db, slots, (long)idle.TotalMilliseconds);
