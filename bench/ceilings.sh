@@ -7,17 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000}; RUNS=${2:-3}
-for tool in redis-server redis-benchmark sqlite3 jq; do command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools sqlite3 jq >/dev/null; break; }; done
-out=bench/out; mkdir -p "$out"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source bench/lib.sh
+need_tools redis-server redis-benchmark sqlite3 jq
 
-PORT=$(free_port)
-redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null & pids+=($!)
-sleep 0.5
+start_redis; PORT=$REDIS_PORT
 rb() { redis-benchmark -p "$PORT" -c 25 -n "$N" --csv "$@" 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"'; }
 declare -A results
 for pipeline in 1 16; do

@@ -9,43 +9,25 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-2}
 RUNS=${2:-3}
 CONNECTIONS=${3:-"1 5 10 25 50 100 200"}
-for tool in redis-server hey jq; do command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server hey jq >/dev/null; break; }; done
-
-out=bench/out; mkdir -p "$out"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+source bench/lib.sh
+need_tools redis-server hey jq
 
 echo "== publishing Release builds (the service, the HTTP ceiling, the plotter)"
 dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet
 dotnet publish bench/Workflows.Bench.Ceiling -c Release -o "$work/ceiling" -p:UseAppHost=false --nologo -v quiet
 dotnet build bench/Workflows.Bench -c Release --nologo -v quiet >/dev/null
 
-KEY=bench-key; HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-REDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null & pids+=($!)
-sleep 0.5
+start_redis
 api_port=$(free_port)
-env ASPNETCORE_URLS="http://127.0.0.1:$api_port" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Workflows__Role=api Workflows__ExecutionMode=queue Redis__ConnectionString="127.0.0.1:$REDIS_PORT" \
-  Storage__DataDirectory="$work/data" Queue__MaxBacklog=100000000 Api__RateLimit__PermitsPerSecond=1000000 Api__RateLimit__Burst=10000000 \
-  Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Sha256="$HASH" Auth__ApiKeys__0__Scopes__0=read Auth__ApiKeys__0__Scopes__1=write \
-  dotnet "$work/app/Workflows.Service.dll" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$api_port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+service_env api "$api_port" dotnet "$work/app/Workflows.Service.dll" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
+wait_healthy "$api_port"
 base="http://127.0.0.1:$api_port"
-wf=$(curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
-  -d '{"name":"bench","active":true,"nodes":[{"id":"calc","type":"set","parameters":{"values":{"doubled":"{{ $input.n * 2 }}"}}}]}' | jq -r .id)
-for i in $(seq 1 49); do
-  curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
-    -d "{\"name\":\"seed-$i\",\"nodes\":[{\"id\":\"s\",\"type\":\"set\",\"parameters\":{\"values\":{}}}]}" >/dev/null
-done
+wf=$(create_workflows "$base" 49)
 curl -fs -H "X-Api-Key: $KEY" "$base/api/workflows" -o "$work/body.json"
 ceil_port=$(free_port)
 ASPNETCORE_URLS="http://127.0.0.1:$ceil_port" dotnet "$work/ceiling/Workflows.Bench.Ceiling.dll" "$work/body.json" >"$work/ceiling.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$ceil_port/" && break; sleep 0.1; done
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 measure() { # series connections hey-args... → prints "rps p95ms" (median of RUNS), fails on any unexpected status
   local series=$1 c=$2; shift 2
   local rps=() p95=()
@@ -75,5 +57,5 @@ done
 echo "API peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$api_pid/status")"
 dotnet bench/Workflows.Bench/bin/Release/net10.0/Workflows.Bench.dll plot-curve --csv "$csv" --png "$out/curve.png" \
   --title "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), medians of $RUNS × ${SECONDS_EACH} s"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), dotnet $(dotnet --version)"
+echo "machine: $(machine)"
 echo "wrote $csv and $out/curve.png"

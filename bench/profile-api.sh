@@ -8,30 +8,17 @@ cd "$(dirname "$0")/.."
 WHAT=${1:-post}; SECONDS_LOAD=${2:-10}; CONNS=${3:-25}
 export PATH="$PATH:$HOME/.dotnet/tools"
 command -v dotnet-trace >/dev/null || dotnet tool install -g dotnet-trace --version 10.0.750501 >/dev/null
-for tool in redis-server hey jq; do command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server hey jq >/dev/null; break; }; done
-
-out=bench/out; mkdir -p "$out"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+source bench/lib.sh
+need_tools redis-server hey jq
 
 echo "== publishing"
 dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet
-KEY=bench-key; HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-REDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null & pids+=($!)
-sleep 0.5
+start_redis
 api_port=$(free_port)
-env ASPNETCORE_URLS="http://127.0.0.1:$api_port" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Workflows__Role=api Workflows__ExecutionMode=queue Redis__ConnectionString="127.0.0.1:$REDIS_PORT" \
-  Storage__DataDirectory="$work/data" Queue__MaxBacklog=100000000 Api__RateLimit__PermitsPerSecond=1000000 Api__RateLimit__Burst=10000000 \
-  Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Sha256="$HASH" Auth__ApiKeys__0__Scopes__0=read Auth__ApiKeys__0__Scopes__1=write \
-  dotnet "$work/app/Workflows.Service.dll" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$api_port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+service_env api "$api_port" dotnet "$work/app/Workflows.Service.dll" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
+wait_healthy "$api_port"
 base="http://127.0.0.1:$api_port"
-wf=$(curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
-  -d '{"name":"bench","active":true,"nodes":[{"id":"calc","type":"set","parameters":{"values":{"doubled":"{{ $input.n * 2 }}"}}}]}' | jq -r .id)
+wf=$(create_workflows "$base")
 if [ "$WHAT" = get ]; then args=(-H "X-Api-Key: $KEY" "$base/api/workflows")
 else args=(-m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute"); fi
 hey -z 3s -c "$CONNS" "${args[@]}" >/dev/null # warm-up (JIT, pools)
@@ -44,4 +31,4 @@ wait "$trace_pid"
 echo "API peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$api_pid/status")"
 dotnet-trace convert --format Speedscope "$out/api.nettrace" -o "$out/api" >/dev/null
 node bench/top-frames.mjs "$out/api.speedscope.json" 30
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), dotnet $(dotnet --version)"
+echo "machine: $(machine)"
