@@ -65,10 +65,23 @@ up() {
   export ASPNETCORE_URLS="http://127.0.0.1:$dashboard_port" ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:$((dashboard_port + 1))" \
     ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$((dashboard_port + 2))" ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
     ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true DOTNET_ENVIRONMENT=Development
+  # The orchestrator (DCP) that starts the processes keeps its own log: where to look when nothing starts.
+  export DCP_DIAGNOSTICS_LOG_LEVEL=info DCP_DIAGNOSTICS_LOG_FOLDER="$state/logs/dcp"
   echo "== starting (logs in $state/logs)"
-  nohup dotnet loadtest/Workflows.LocalPlatform/bin/Release/net10.0/Workflows.LocalPlatform.dll "${passed[@]}" > "$state/logs/apphost.log" 2>&1 &
-  echo $! > "$pidfile"
-  for _ in $(seq 1 480); do # 240 s: normally ~20 s; a busy 2-core machine (a full test run) has needed more than 120
+  start_apphost() {
+    nohup dotnet loadtest/Workflows.LocalPlatform/bin/Release/net10.0/Workflows.LocalPlatform.dll "${passed[@]}" >> "$state/logs/apphost.log" 2>&1 &
+    echo $! > "$pidfile"
+  }
+  start_apphost
+  local restarted=0
+  for tick in $(seq 1 480); do # 240 s: normally ~20 s; a busy 2-core machine (a full test run) has needed more than 120
+    # The app host has (twice, in full test runs on fresh clones) started its dashboard and then never its processes:
+    # the orchestrator hung. Normally it starts them within seconds; after 90 s without, restart the app host once.
+    if [ "$tick" = 180 ] && [ "$restarted" = 0 ] && ! grep -q "Distributed application started" "$state/logs/apphost.log"; then
+      echo "the app host started no process in 90 s (its orchestrator's log: $state/logs/dcp); restarting it once" >&2
+      local hung; hung=$(cat "$pidfile"); kill -KILL "$hung" 2>/dev/null || true; wait "$hung" 2>/dev/null || true
+      sleep 2; restarted=1; start_apphost
+    fi
     if ! running; then
       echo "the local platform stopped while starting:" >&2; grep -E "local platform:|fail|error" "$state/logs/apphost.log" | tail -5 >&2; rm -f "$pidfile"; exit 1
     fi
@@ -79,7 +92,7 @@ up() {
     sleep 0.5
   done
   echo "nginx did not answer on :$nginx_port within 240 s; the last lines of each log in $state/logs:" >&2
-  for f in "$state"/logs/*; do echo "--- $f" >&2; tail -5 "$f" >&2; done
+  for f in "$state"/logs/* "$state"/logs/dcp/*; do [ -f "$f" ] || continue; echo "--- $f" >&2; tail -5 "$f" >&2; done
   down; exit 1
 }
 
