@@ -56,6 +56,6 @@ for c in $CONNECTIONS; do
 done
 echo "API peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$api_pid/status")"
 dotnet bench/Workflows.Bench/bin/Release/net10.0/Workflows.Bench.dll plot-curve --csv "$csv" --png "$out/curve.png" \
-  --title "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), medians of $RUNS × ${SECONDS_EACH} s"
+  --title "$(machine), medians of $RUNS × ${SECONDS_EACH} s"
 echo "machine: $(machine)"
 echo "wrote $csv and $out/curve.png"

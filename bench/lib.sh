@@ -25,17 +25,17 @@ start_redis() {
 }
 
 # service_env ROLE PORT COMMAND…: runs COMMAND (exec, so the started process is the service itself and cleanup can
-# kill it) with the service's settings: queue mode on $REDIS_PORT, SQLite in $work/data, no backlog or rate limit in
+# kill it) with the service's settings: queue mode on $REDIS_PORT, SQLite in $DATA_DIR (default $work/data), no backlog or rate limit in
 # the way, the bench key with read and write.
 service_env() {
   exec env ASPNETCORE_URLS="http://127.0.0.1:$2" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     Workflows__Role="$1" Workflows__ExecutionMode=queue Redis__ConnectionString="127.0.0.1:$REDIS_PORT" \
-    Storage__DataDirectory="$work/data" Queue__MaxBacklog=100000000 Api__RateLimit__PermitsPerSecond=1000000 Api__RateLimit__Burst=10000000 \
+    Storage__DataDirectory="${DATA_DIR:-$work/data}" Queue__MaxBacklog=100000000 Api__RateLimit__PermitsPerSecond=1000000 Api__RateLimit__Burst=10000000 \
     Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Sha256="$HASH" Auth__ApiKeys__0__Scopes__0=read Auth__ApiKeys__0__Scopes__1=write "${@:3}"
 }
 
-# wait_healthy PORT: until /api/health answers (30 s).
-wait_healthy() { for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "the service on port $1 did not start" >&2; exit 1; }
+# wait_healthy PORT: until /api/health answers (30 s); fails otherwise.
+wait_healthy() { for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "the service on port $1 did not start" >&2; return 1; }
 
 # create_workflows BASE [others=0]: the bench workflow (one `set` node with one expression; its id is printed) and
 # OTHERS more, so the list has their size.

@@ -14,45 +14,21 @@ SECONDS_GET=${2:-15}
 RUNS=3
 WORKERS=${WORKERS:-1}
 
-need=()
-for tool in redis-server:redis-server hey:hey sqlite3:sqlite3 jq:jq; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
-done
-if ((${#need[@]})); then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-  || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+source bench/lib.sh
+need_tools redis-server hey sqlite3 jq
 
 echo "== publishing Release builds (the service and the HTTP ceiling)"
 if [ -n "${BENCH_APP_DIR:-}" ]; then cp -r "$BENCH_APP_DIR" "$work/app"
 else dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet; fi
 dotnet publish bench/Workflows.Bench.Ceiling -c Release -o "$work/ceiling" -p:UseAppHost=false --nologo -v quiet
+start_redis
 
-KEY=bench-key
-HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-REDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
-pids+=($!)
-sleep 0.5
-
-start_service() { # role port datadir logfile
-  ASPNETCORE_URLS="http://127.0.0.1:$2" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Workflows__Role="$1" Workflows__ExecutionMode=queue Redis__ConnectionString="127.0.0.1:$REDIS_PORT" \
-  Storage__DataDirectory="$3" Queue__MaxBacklog=1000000 Api__RateLimit__PermitsPerSecond=1000000 Api__RateLimit__Burst=10000000 \
-  Auth__ApiKeys__0__Name=bench Auth__ApiKeys__0__Sha256="$HASH" Auth__ApiKeys__0__Scopes__0=read Auth__ApiKeys__0__Scopes__1=write \
-  dotnet "$work/app/Workflows.Service.dll" >"$4" 2>&1 &
+start_service() { # role port datadir logfile; the service's pid in $work/last.pid
+  DATA_DIR="$3" service_env "$1" "$2" dotnet "$work/app/Workflows.Service.dll" >"$4" 2>&1 &
   pids+=($!)
   echo $! >"$work/last.pid"
-  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$2/api/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "service did not start; log:" >&2; cat "$4" >&2; exit 1
+  wait_healthy "$2" || { cat "$4" >&2; exit 1; }
 }
-
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 exec_rates=() get_rps=() get_p95=() post_rps=() post_p95=() ceil_rps=() ceil_p95=()
 for run in $(seq 1 $RUNS); do
@@ -62,12 +38,7 @@ for run in $(seq 1 $RUNS); do
   start_service api "$api_port" "$data" "$work/api$run.log"; api_pid=$(cat "$work/last.pid")
   base="http://127.0.0.1:$api_port"
 
-  wf=$(curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
-    -d '{"name":"bench","active":true,"nodes":[{"id":"calc","type":"set","parameters":{"values":{"doubled":"{{ $input.n * 2 }}"}}}]}' | jq -r .id)
-  for i in $(seq 1 49); do
-    curl -fs -X POST "$base/api/workflows" -H "X-Api-Key: $KEY" -H 'content-type: application/json' \
-      -d "{\"name\":\"seed-$i\",\"nodes\":[{\"id\":\"s\",\"type\":\"set\",\"parameters\":{\"values\":{}}}]}" >/dev/null
-  done
+  wf=$(create_workflows "$base" 49)
 
   # Queue N executions (the source document's load-test call), worker not running yet.
   enqueue=$(hey -n "$N" -c 25 -m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute")

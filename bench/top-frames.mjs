@@ -1,4 +1,4 @@
-// Where a worker's thread time goes, from a speedscope export of dotnet-trace's sampled thread time
+// Where a service process's thread time goes (bench/profile-worker.sh, bench/profile-api.sh), from a speedscope export of dotnet-trace's sampled thread time
 // (dotnet-trace convert --format Speedscope). Each sample ends in CPU_TIME (running managed code) or
 // UNMANAGED_CODE_TIME (in native code: a wait, a socket, SQLite); the frame above it is where that time was spent.
 // Samples of threads blocked in a wait, or with no managed frame at all, are left out: they are idle, not slow.

@@ -90,7 +90,7 @@ public sealed class LocalAutoscaler(LocalSettings settings, SignalsListener sign
         {
             var started = w.Snapshot.StartTimeStamp is { } s ? new DateTimeOffset(s, TimeSpan.Zero) : (DateTimeOffset?)null;
             return new PodInfo(w.Name, PodPhase.Running, true, false, started, started,
-                [new ContainerInfo("worker", new Dictionary<string, long> { ["cpu"] = policy.CpuRequestMilli })]);
+                [new ContainerInfo("worker", new Dictionary<string, long> { ["cpu"] = policy.Pod.CpuRequestMilli })]);
         }).ToList();
 
         public IReadOnlyDictionary<string, PodMetric>? Resource(string resource, string? container)

@@ -29,8 +29,8 @@ internal static class Fixtures
 
     public static WorkerTierPolicies Workers(int min = 3, int max = 20, int nodesMax = 6) => new()
     {
-        Deployment = "workflows/workflow-worker", CpuRequestMilli = 500, CpuLimitMilli = 2000, MemoryRequestMilli = 1024L * 1024 * 1024 * 1000,
-        Concurrency = 8, ReadinessInitialDelaySeconds = 5, ReadinessPeriodSeconds = 5,
+        Pod = new PodTemplate("workflows/workflow-worker", 500, 2000, 1024L * 1024 * 1024 * 1000, 5, 5),
+        Concurrency = 8,
         Hpa = new HpaSpec
         {
             MinReplicas = min, MaxReplicas = max, Behavior = SeedBehavior,

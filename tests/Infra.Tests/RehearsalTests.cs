@@ -35,8 +35,8 @@ public class RehearsalTests
         Assert.Equal((s.Workers.MinReplicas, s.Workers.MaxReplicas), (workers.Hpa.MinReplicas!.Value, workers.Hpa.MaxReplicas));
         Assert.Equal(s.Workers.Concurrency, workers.Concurrency);
         // The service container's limit, and requests summed over the pod (the secrets sidecar asks for a little).
-        Assert.Equal((long)NodeCapacity.Millicores(s.Workers.Limits.Cpu)!.Value, workers.CpuLimitMilli);
-        Assert.InRange(workers.CpuRequestMilli, (long)NodeCapacity.Millicores(s.Workers.Requests.Cpu)!.Value, (long)NodeCapacity.Millicores(s.Workers.Requests.Cpu)!.Value + 50);
+        Assert.Equal((long)NodeCapacity.Millicores(s.Workers.Limits.Cpu)!.Value, workers.Pod.CpuLimitMilli);
+        Assert.InRange(workers.Pod.CpuRequestMilli, (long)NodeCapacity.Millicores(s.Workers.Requests.Cpu)!.Value, (long)NodeCapacity.Millicores(s.Workers.Requests.Cpu)!.Value + 50);
         Assert.Equal(s.Workers.CpuTargetPercent, workers.Hpa.Metrics.Single(m => m.Type == "Resource").Resource!.Target.AverageUtilization);
         var external = workers.Hpa.Metrics.Single(m => m.Type == "External").External!;
         Assert.Equal(("s1-aws-cloudwatch", "AverageValue", s.Workers.QueueLengthPerPod.ToString()), (external.Metric.Name, external.Target.Type, external.Target.AverageValue));

@@ -92,7 +92,7 @@ public sealed class WebOnEksTests(EksWebAssembly eks) : IClassFixture<EksWebAsse
         Assert.Equal((long)NodeCapacity.Millicores(s.Web.PodLimits.Cpu)!.Value, api.Pod.CpuLimitMilli);
         Assert.InRange(api.Pod.CpuRequestMilli, (long)NodeCapacity.Millicores(s.Web.PodRequests.Cpu)!.Value, (long)NodeCapacity.Millicores(s.Web.PodRequests.Cpu)!.Value + 50);
         Assert.Equal(Math.Min(s.Service.ShutdownGraceSeconds, 30), api.DeregistrationDelaySeconds);
-        Assert.Equal("workflows/workflow-worker", policies.Workers.Deployment); // the API's HPA is not taken for the workers'
+        Assert.Equal("workflows/workflow-worker", policies.Workers.Pod.Deployment); // the API's HPA is not taken for the workers'
 
         var root = Fixtures.Environments.Paths.RepositoryRoot;
         var result = new Rehearsal.Simulation.Rehearsal(policies, Workflows.LoadProfiles.ProfileLoader.Load("seed", Path.Combine(root, "loadtest", "profiles")),

@@ -82,8 +82,6 @@ public sealed class ClusterModel
     /// <summary>Null unless the web tier runs on the cluster.</summary>
     public SimDeployment? Api { get; }
     public IEnumerable<SimDeployment> Deployments => Api is null ? [Workers] : [Workers, Api];
-    /// <summary>The worker Deployment's replicas.</summary>
-    public int Replicas => Workers.Replicas;
     public List<SimPod> Pods { get; } = [];
     public IEnumerable<SimPod> PodsOf(SimDeployment deployment) => Pods.Where(p => p.Deployment == deployment);
     public List<SimNode> Nodes { get; } = [];

@@ -85,14 +85,10 @@ public sealed record AlarmDefinition(string Name, string Metric, string Statisti
 /// <summary>The worker tier: a Deployment scaled by a KEDA ScaledObject (or an HPA) on an EKS managed node group.</summary>
 public sealed record WorkerTierPolicies
 {
-    public required string Deployment { get; init; }
-    public required long CpuRequestMilli { get; init; }
-    public required long CpuLimitMilli { get; init; }
-    public required long MemoryRequestMilli { get; init; }
+    /// <summary>The worker Deployment's pods: requests, limit, readiness.</summary>
+    public required PodTemplate Pod { get; init; }
     /// <summary>Executions one pod runs at once (the container's Queue__Concurrency).</summary>
     public required int Concurrency { get; init; }
-    public required int ReadinessInitialDelaySeconds { get; init; }
-    public required int ReadinessPeriodSeconds { get; init; }
     /// <summary>The HPA that scales the Deployment: generated from the ScaledObject, or an HPA manifest.</summary>
     public required HpaSpec Hpa { get; init; }
     /// <summary>KEDA's polling interval when a ScaledObject drives the HPA; null for a plain HPA.</summary>
@@ -101,8 +97,6 @@ public sealed record WorkerTierPolicies
     public required IReadOnlyDictionary<string, CloudWatchQuery> ExternalMetrics { get; init; }
     public required NodeGroupPolicy Nodes { get; init; }
     public required ClusterAutoscalerPolicy ClusterAutoscaler { get; init; }
-
-    public PodTemplate Pod => new(Deployment, CpuRequestMilli, CpuLimitMilli, MemoryRequestMilli, ReadinessInitialDelaySeconds, ReadinessPeriodSeconds);
 }
 
 /// <summary>What KEDA's aws-cloudwatch scaler asks CloudWatch (metricStatPeriod, metricCollectionTime, end-time offset).</summary>

@@ -268,13 +268,8 @@ public static class TemplatePolicyReader
 
         return new WorkerTierPolicies
         {
-            Deployment = pod.Deployment,
-            CpuRequestMilli = pod.CpuRequestMilli,
-            CpuLimitMilli = pod.CpuLimitMilli,
-            MemoryRequestMilli = pod.MemoryRequestMilli,
+            Pod = pod,
             Concurrency = env.TryGetValue("Queue__Concurrency", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 8,
-            ReadinessInitialDelaySeconds = pod.ReadinessInitialDelaySeconds,
-            ReadinessPeriodSeconds = pod.ReadinessPeriodSeconds,
             Hpa = hpa,
             KedaPollingIntervalSeconds = polling,
             ExternalMetrics = external,

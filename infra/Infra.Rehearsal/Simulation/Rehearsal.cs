@@ -47,9 +47,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             ? new AsgWebTier(asgPolicies, policies.Environment, p, signals, profile, calibration)
             : new PodWebTier(policies.WebPods ?? throw new ArgumentException($"{policies.Environment}: no web tier"), cluster, p, signals);
         var webLoad = web.Load;
-        var hpa = new HorizontalPodAutoscaler(new HpaControllerSettings());
-        var hpaState = new HpaState();
-        var hpaDesired = cluster.Replicas;
+        var workersHpa = new DeploymentHpa(cluster, cluster.Workers, workers.Hpa);
         var queueTarget = workers.Hpa.Metrics.FirstOrDefault(m => m.External is not null)?.External!.Target.AverageValue is { } av ? Quantity.Milli(av) / 1000.0 : 10;
 
         // Accumulators: the current CloudWatch minute, the whole run.
@@ -111,7 +109,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             var ready = cluster.PodsOf(cluster.Workers).Where(x => x.Ready(t)).ToList();
             var duration_s = Math.Max(calibration.Execution.DurationMilliseconds, 0.001) / 1000;
             var cpuMs = calibration.Execution.CpuMilliseconds / p["pods.speed"];
-            double PodCores(SimPod pod) => Math.Min(workers.CpuLimitMilli,
+            double PodCores(SimPod pod) => Math.Min(workers.Pod.CpuLimitMilli,
                 pod.Node is null ? 0 : (pod.Node.AllocatableCpuMilli - pod.Node.ReservedCpuMilli) / (double)Math.Max(1, cluster.Pods.Count(x => x.Node == pod.Node))) / 1000;
             var perPod = ready.Select(pod => Math.Min(workers.Concurrency / duration_s, cpuMs > 0 ? PodCores(pod) * 1000 / cpuMs : double.MaxValue)).ToList();
             var started = queue.Start(t, perPod.Sum() * dt);
@@ -123,7 +121,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
                 pod.CpuHistory.Enqueue(millicores);
                 while (pod.CpuHistory.Count > cpuWindowTicks) pod.CpuHistory.Dequeue();
             }
-            workerCpu = ready.Count > 0 ? (p["pods.idleCpuMillicores"] + perPodRate * cpuMs) / workers.CpuRequestMilli * 100 : 0;
+            workerCpu = ready.Count > 0 ? (p["pods.idleCpuMillicores"] + perPodRate * cpuMs) / workers.Pod.CpuRequestMilli * 100 : 0;
 
             // ---- what CloudWatch receives ----
             minuteQueue += queue.Length; minuteQueueTicks++;
@@ -149,9 +147,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
             if (t % 15 < dt)
             {
                 var metrics = new SimulatedHpaMetrics(cluster, workers, signals, t, Epoch, p["metrics.cpuWindowSeconds"]);
-                var decision = hpa.Sync(workers.Hpa, hpaState, cluster.Replicas, cluster.PodsOf(cluster.Workers).Count(x => x.DrainingSince is null), hpaDesired, metrics, Epoch + TimeSpan.FromSeconds(t));
-                hpaDesired = decision.DesiredReplicas;
-                if (decision.Rescale) cluster.SetReplicas(decision.DesiredReplicas, t);
+                workersHpa.Sync(metrics, Epoch + TimeSpan.FromSeconds(t), t);
                 queueSeen = metrics.ExternalMetric(workers.ExternalMetrics.Keys.FirstOrDefault() ?? "") is { Count: > 0 } seen ? seen[0] / 1000.0 : null;
             }
             if (t % workers.ClusterAutoscaler.ScanIntervalSeconds < dt) cluster.Autoscale(t);
@@ -178,7 +174,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
                     LatencyP50Ms = sampleLatency.Quantile(0.5), LatencyP95Ms = sampleLatency.Quantile(0.95),
                     ErrorRate = sampleRequests > 0 ? sampleFailed / sampleRequests : 0,
                     QueueLength = queue.Length, QueueLengthSeen = queueSeen, QueueWaitSeconds = queue.OldestWait(t),
-                    WorkersDesired = hpaDesired, WorkersReady = readyNow, PodsPending = cluster.Pending, WorkerCpuPercentOfRequest = workerCpu,
+                    WorkersDesired = workersHpa.Desired, WorkersReady = readyNow, PodsPending = cluster.Pending, WorkerCpuPercentOfRequest = workerCpu,
                     NodesDesired = cluster.NodesDesired, NodesReady = nodesReady,
                 });
                 sampleLatency.Clear(); sampleRequests = 0; sampleFailed = 0; sampleExecutions = 0;
@@ -280,7 +276,7 @@ public sealed class Rehearsal(ScalingPolicies policies, LoadProfile profile, Cal
         var w = policies.Workers;
         return
         [
-            $"workers: {w.Deployment} {w.Hpa.MinReplicas}-{w.Hpa.MaxReplicas} pods ({Quantity.FromMilli(w.CpuRequestMilli)} CPU requested, limit {Quantity.FromMilli(w.CpuLimitMilli)}, concurrency {w.Concurrency})" +
+            $"workers: {w.Pod.Deployment} {w.Hpa.MinReplicas}-{w.Hpa.MaxReplicas} pods ({Quantity.FromMilli(w.Pod.CpuRequestMilli)} CPU requested, limit {Quantity.FromMilli(w.Pod.CpuLimitMilli)}, concurrency {w.Concurrency})" +
                 (w.KedaPollingIntervalSeconds is { } poll ? $", KEDA polling {poll} s" : ""),
             .. HpaDescription.Lines("workers", w.Hpa, w.ExternalMetrics),
             $"nodes: {w.Nodes.InstanceType} {w.Nodes.MinSize}-{w.Nodes.MaxSize} (desired {w.Nodes.DesiredSize}); Cluster Autoscaler scan {w.ClusterAutoscaler.ScanIntervalSeconds} s, " +

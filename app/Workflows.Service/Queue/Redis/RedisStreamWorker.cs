@@ -63,7 +63,8 @@ public sealed class RedisStreamWorker(
             while (!stoppingToken.IsCancellationRequested)
             {
                 StartReadAhead(db, slots);
-                var count = slots.Free + Math.Max(0, _o.Prefetch) - _readAhead.Count; // Free read once: housekeeping may take slots concurrently
+                // What the free slots and the read-ahead can take (housekeeping may take slots meanwhile: a few more wait).
+                var count = slots.Free + _o.Prefetch - _readAhead.Count;
                 if (count <= 0)
                 {
                     await slots.WaitForFreeSlotAsync(stoppingToken);
@@ -126,7 +127,7 @@ public sealed class RedisStreamWorker(
     /// already, or intake closed) is dropped from the read-ahead and stays pending in the stream.</summary>
     private void StartReadAhead(IDatabase db, WorkerSlots slots)
     {
-        while (slots.Free > 0 && _readAhead.TryDequeue(out var entry)) StartAll(db, slots, [entry]);
+        while (slots.Free > 0 && _readAhead.TryDequeue(out var entry)) Start(db, slots, entry);
     }
 
     /// <summary>
@@ -150,20 +151,17 @@ public sealed class RedisStreamWorker(
         }
     }
 
-    private void StartAll(IDatabase db, WorkerSlots slots, IEnumerable<StreamEntry> entries)
+    private void Start(IDatabase db, WorkerSlots slots, StreamEntry entry)
     {
-        foreach (var entry in entries)
+        var executionId = (string?)entry[RedisStreamQueue.ExecutionIdField];
+        if (executionId is null)
         {
-            var executionId = (string?)entry[RedisStreamQueue.ExecutionIdField];
-            if (executionId is null)
-            {
-                logger.LogError("Stream entry {EntryId} has no {Field}; dropping it", entry.Id, RedisStreamQueue.ExecutionIdField);
-                _ = AcknowledgeAsync(db, entry.Id);
-                continue;
-            }
-            // A duplicate (reclaimed while still running here), a full pool or a closed intake: it stays pending and comes back.
-            slots.TryStart(entry.Id!, ct => ProcessAsync(db, entry.Id, executionId, ct));
+            logger.LogError("Stream entry {EntryId} has no {Field}; dropping it", entry.Id, RedisStreamQueue.ExecutionIdField);
+            _ = AcknowledgeAsync(db, entry.Id);
+            return;
         }
+        // A duplicate (reclaimed while still running here), a full pool or a closed intake: it stays pending and comes back.
+        slots.TryStart(entry.Id!, ct => ProcessAsync(db, entry.Id, executionId, ct));
     }
 
     private async Task ProcessAsync(IDatabase db, RedisValue entryId, string executionId, CancellationToken ct)
@@ -256,7 +254,7 @@ public sealed class RedisStreamWorker(
             if (result.ClaimedEntries.Length > 0)
             {
                 logger.LogWarning("Reclaimed {Count} stale entries from stopped workers", result.ClaimedEntries.Length);
-                StartAll(db, slots, result.ClaimedEntries);
+                foreach (var entry in result.ClaimedEntries) Start(db, slots, entry);
             }
             foreach (var deleted in result.DeletedIds) await AcknowledgeAsync(db, deleted);
             _claimCursor = result.NextStartId;

@@ -18,17 +18,17 @@ public sealed class PodWebTier : IWebTier
     private readonly SimDeployment _deployment;
     private readonly ModelParameters _p;
     private readonly IReadOnlyDictionary<string, MetricStream> _signals;
-    private readonly HorizontalPodAutoscaler _hpa = new(new HpaControllerSettings());
-    private readonly HpaState _state = new();
+    private readonly DeploymentHpa _hpa;
     private readonly long _coresMilli, _memoryMilli;
     private readonly int _cpuWindowTicks;
-    private int _minServing = int.MaxValue, _peakServing, _scaleUps, _scaleDowns;
+    private int _minServing = int.MaxValue, _peakServing;
+    private static readonly IReadOnlyDictionary<string, CloudWatchQuery> NoExternalMetrics = new Dictionary<string, CloudWatchQuery>();
 
     public PodWebTier(WebPodPolicies web, ClusterModel cluster, ModelParameters p, IReadOnlyDictionary<string, MetricStream> signals)
     {
         (_web, _cluster, _p, _signals) = (web, cluster, p, signals);
         _deployment = cluster.Api ?? throw new ArgumentException("the cluster model holds no API Deployment", nameof(cluster));
-        Desired = _deployment.Replicas;
+        _hpa = new DeploymentHpa(cluster, _deployment, web.Hpa);
         _coresMilli = web.Pod.CpuLimitMilli != long.MaxValue ? web.Pod.CpuLimitMilli : web.Pod.CpuRequestMilli;
         _memoryMilli = (long)(p["webPods.memoryMiB"] * 1024 * 1024 * 1000);
         _cpuWindowTicks = Math.Max(1, (int)Math.Round(p["metrics.cpuWindowSeconds"] / p["sim.tickSeconds"]));
@@ -43,7 +43,7 @@ public sealed class PodWebTier : IWebTier
     public string Title => "web (EKS pods, HPA)";
     public string Unit => "pods";
     public int MaxCapacity => _web.Hpa.MaxReplicas;
-    public int Desired { get; private set; }
+    public int Desired => _hpa.Desired;
     public WebTierLoad Load { get; }
     private double CpuTarget => _web.Hpa.Metrics.FirstOrDefault(m => m.Resource?.Name == "cpu")?.Resource!.Target.AverageUtilization ?? 100;
     private int? MemoryTarget => _web.Hpa.Metrics.FirstOrDefault(m => m.Resource?.Name == "memory")?.Resource!.Target.AverageUtilization;
@@ -71,14 +71,9 @@ public sealed class PodWebTier : IWebTier
     public void Step(double t)
     {
         if (t % 15 >= _p["sim.tickSeconds"]) return; // the HPA controller syncs every 15 s
-        var metrics = new SimulatedHpaMetrics(_cluster, _deployment, new Dictionary<string, CloudWatchQuery>(), _signals, t,
+        var metrics = new SimulatedHpaMetrics(_cluster, _deployment, NoExternalMetrics, _signals, t,
             Simulation.Rehearsal.Epoch, _p["metrics.cpuWindowSeconds"], _memoryMilli);
-        var current = _deployment.Replicas;
-        var decision = _hpa.Sync(_web.Hpa, _state, current, Pods.Count(x => x.DrainingSince is null), Desired, metrics, Simulation.Rehearsal.Epoch + TimeSpan.FromSeconds(t));
-        Desired = decision.DesiredReplicas;
-        if (!decision.Rescale) return;
-        if (decision.DesiredReplicas > current) _scaleUps++; else _scaleDowns++;
-        _cluster.SetReplicas(_deployment, decision.DesiredReplicas, t);
+        _hpa.Sync(metrics, Simulation.Rehearsal.Epoch + TimeSpan.FromSeconds(t), t);
     }
 
     // The HPA's CPU target is a share of the request; the queueing model's utilisation is a share of the limit.
@@ -88,7 +83,7 @@ public sealed class PodWebTier : IWebTier
     public IReadOnlyList<(string Name, string Value)> ReportRows() =>
     [
         ("pods serving, min / peak", $"{_minServing} / {_peakServing}"),
-        ("HPA scale-ups / scale-downs", $"{_scaleUps} / {_scaleDowns}"),
+        ("HPA scale-ups / scale-downs", $"{_hpa.ScaleUps} / {_hpa.ScaleDowns}"),
     ];
 
     public IEnumerable<string> Describe()
@@ -96,7 +91,7 @@ public sealed class PodWebTier : IWebTier
         var pod = _web.Pod;
         yield return $"web: {pod.Deployment} {_web.Hpa.MinReplicas}-{_web.Hpa.MaxReplicas} pods on the workers' nodes ({Quantity.FromMilli(pod.CpuRequestMilli)} CPU requested, " +
             $"limit {(pod.CpuLimitMilli == long.MaxValue ? "none" : Quantity.FromMilli(pod.CpuLimitMilli))}), target group healthy after {_web.HealthyThresholdCount} × {_web.HealthCheckIntervalSeconds} s";
-        foreach (var line in HpaDescription.Lines("web", _web.Hpa, new Dictionary<string, CloudWatchQuery>())) yield return line;
+        foreach (var line in HpaDescription.Lines("web", _web.Hpa, NoExternalMetrics)) yield return line;
     }
 
     public IEnumerable<string> Findings()
