@@ -50,3 +50,18 @@ create_workflows() {
 
 machine() { echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), dotnet $(dotnet --version)"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# gc_watch PID FILE: counts the process's garbage collections per generation into FILE (dotnet-counters, from now until
+# the process exits); gc_summary FILE prints "gen0 N, gen1 N, gen2 N" once it has (wait for the watcher's pid first).
+gc_watch() {
+  export PATH="$PATH:$HOME/.dotnet/tools"
+  command -v dotnet-counters >/dev/null || dotnet tool install -g dotnet-counters --version 10.0.750501 >/dev/null
+  dotnet-counters collect -p "$1" --counters 'System.Runtime[dotnet.gc.collections]' --format csv -o "$2" >/dev/null 2>&1 &
+  pids+=($!); gc_watcher=$!
+}
+gc_summary() {
+  awk -F, '/dotnet.gc.collections/ { match($3, /gen[0-2]/); n[substr($3, RSTART, 4)] += $5 }
+    END { printf "gen0 %d, gen1 %d, gen2 %d", n["gen0"], n["gen1"], n["gen2"] }' "$1" 2>/dev/null || echo "no GC counts"
+}
+# peak_rss PID: the process's peak resident set (VmHWM) in MiB.
+peak_rss() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
