@@ -4,6 +4,7 @@
 #   POST /api/workflows/{id}/execute (queue mode: SQLite row + Redis stream entry, no worker draining).
 # Each point is the median of RUNS runs of SECONDS each (hey). Writes bench/out/curve.csv and bench/out/curve.png
 # (copy it to docs/images/ for the README). Usage: bench/curve.sh [seconds=2] [runs=3] [connections="1 5 10 25 50 100 200"]
+# WARM=30: seconds of load before the first point.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-2}
@@ -39,6 +40,12 @@ measure() { # series connections hey-args... → prints "rps p95ms" (median of R
   done
   echo "$(printf '%s\n' "${rps[@]}" | median) $(printf '%s\n' "${p95[@]}" | median)"
 }
+
+# Warm both endpoints first: on 2 cores the JIT's tiering settles only after ~25 s of load, and the curve is about a
+# running service, not one that just started (bench/service.sh reports a fresh worker's "cold" rate separately).
+echo "== warming up (${WARM:-30} s)"
+hey -z "$(( ${WARM:-30} / 3 ))s" -c 25 -H "X-Api-Key: $KEY" "$base/api/workflows" >/dev/null
+hey -z "$(( ${WARM:-30} * 2 / 3 ))s" -c 25 -m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute" >/dev/null
 
 csv="$out/curve.csv"
 echo "series,connections,requestsPerSecond,p95Milliseconds" >"$csv"

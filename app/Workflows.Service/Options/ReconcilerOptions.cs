@@ -16,8 +16,13 @@ public sealed class ReconcilerOptions
     /// <summary>Candidates are read from the store in pages of this many.</summary>
     public int BatchSize { get; set; } = 1000;
 
-    /// <summary>At most this many executions are checked (and re-enqueued) per pass; the next pass goes on.</summary>
-    public int MaxCandidatesPerPass { get; set; } = 100_000;
+    /// <summary>
+    /// At most this many of the oldest waiting executions are checked (and re-enqueued) per pass. A pass's cost follows
+    /// it: with 112,000 executions waiting, checking all of them every 10 s took ~0.66 s of CPU and cut the API's
+    /// throughput by a third for a second. Losses behind more than this many older, still-held executions are found
+    /// as the workers drain the backlog; after a pass that re-enqueued anything the next runs at once.
+    /// </summary>
+    public int MaxCandidatesPerPass { get; set; } = 10_000;
 
     /// <summary>At most this many stream entries are read per pass to learn what the queue holds.</summary>
     public int MaxStreamScan { get; set; } = 200_000;

@@ -49,9 +49,9 @@ public sealed class ReconcilerTests : IAsyncLifetime
         public void Recovered(int count) => Interlocked.Add(ref RecoveredCount, count);
     }
 
-    private ExecutionReconciler Reconciler(string name, IExecutionObserver observer, int graceSeconds = 10, int batchSize = 1000) => new(
+    private ExecutionReconciler Reconciler(string name, IExecutionObserver observer, int graceSeconds = 10, int batchSize = 1000, int maxCandidates = 10_000) => new(
         _store, _store, _connection, new RedisStreamQueue(_connection, MsOptions.Create(_queue)), new WorkerIdentity(name),
-        MsOptions.Create(new ReconcilerOptions { QueuedGraceSeconds = graceSeconds, IntervalSeconds = 5, BatchSize = batchSize }), MsOptions.Create(_queue),
+        MsOptions.Create(new ReconcilerOptions { QueuedGraceSeconds = graceSeconds, IntervalSeconds = 5, BatchSize = batchSize, MaxCandidatesPerPass = maxCandidates }), MsOptions.Create(_queue),
         observer, TimeProvider.System, NullLogger<ExecutionReconciler>.Instance);
 
     private async Task<List<string>> StreamIdsAsync() =>
@@ -96,6 +96,42 @@ public sealed class ReconcilerTests : IAsyncLifetime
 
         Assert.Equal(new ReconcilePass(true, 9, 7, 2), pass);
         Assert.Equal(backlog.Concat(lost).Select(e => e.Id).Order(), (await StreamIdsAsync()).Order());
+    }
+
+    [Fact]
+    public async Task A_pass_reads_the_stream_only_as_far_as_its_candidates_however_long_the_backlog()
+    {
+        // 2,500 executions waiting and all held: a pass checks the oldest 1,000 and stops reading the stream once it
+        // has seen them (one XRANGE page), instead of reading the whole backlog every interval.
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var backlog = Enumerable.Range(0, 2500).Select(i => TestData.Execution("wf_1", t0.AddMilliseconds(i))).ToList();
+        await Task.WhenAll(backlog.Select(e => _store.InsertAsync(e, Ct)));
+        var db = _connection.GetDatabase();
+        await Task.WhenAll(backlog.Select(e => db.StreamAddAsync(_queue.StreamKey, RedisStreamQueue.ExecutionIdField, e.Id)));
+
+        var pass = await Reconciler("r1", new CountingObserver(), batchSize: 500, maxCandidates: 1000).RunPassAsync(Ct);
+
+        Assert.Equal(new ReconcilePass(true, 1000, 1000, 0), pass);
+        Assert.False(pass.Continues);
+    }
+
+    [Fact]
+    public async Task After_losses_in_a_full_set_of_candidates_the_next_passes_sweep_on_until_all_are_enqueued()
+    {
+        // Redis came back empty with 5 executions waiting, and a pass checks at most 2: the passes go on from where the
+        // last stopped (Continues) until all 5 are back, then start again from the oldest.
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var waiting = Enumerable.Range(0, 5).Select(i => TestData.Execution("wf_1", t0.AddSeconds(i))).ToList();
+        foreach (var e in waiting) await _store.InsertAsync(e, Ct);
+        var reconciler = Reconciler("r1", new CountingObserver(), batchSize: 2, maxCandidates: 2);
+
+        var passes = new List<ReconcilePass>();
+        do passes.Add(await reconciler.RunPassAsync(Ct)); while (passes[^1].Continues && passes.Count < 10);
+
+        Assert.Equal([2, 2, 1], passes.Select(p => p.Recovered));
+        Assert.Equal(waiting.Select(e => e.Id), await StreamIdsAsync()); // oldest first, each once
+        var again = await reconciler.RunPassAsync(Ct);
+        Assert.Equal(new ReconcilePass(true, 2, 5, 0), again); // the oldest two, held now (one XRANGE page read all 5)
     }
 
     [Fact]
