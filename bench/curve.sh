@@ -61,7 +61,7 @@ for c in $CONNECTIONS; do
     printf '%-32s %6d %12.0f %9.1f\n' "$name" "$c" "$rps" "$p95"
   done
 done
-echo "API peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$api_pid/status")"
+echo "API peak RSS (VmHWM): $(peak_rss "$api_pid") MiB"
 dotnet bench/Workflows.Bench/bin/Release/net10.0/Workflows.Bench.dll plot-curve --csv "$csv" --png "$out/curve.png" \
   --title "$(machine), medians of $RUNS × ${SECONDS_EACH} s"
 echo "machine: $(machine)"

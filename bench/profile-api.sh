@@ -28,7 +28,7 @@ dotnet-trace collect -p "$api_pid" --profile dotnet-sampled-thread-time,gc-colle
 sleep 1
 hey -z "${SECONDS_LOAD}s" -c "$CONNS" "${args[@]}" | grep -E "Requests/sec| 95% in |\[[0-9]+\]"
 wait "$trace_pid"
-echo "API peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$api_pid/status")"
+echo "API peak RSS (VmHWM): $(peak_rss "$api_pid") MiB"
 dotnet-trace convert --format Speedscope "$out/api.nettrace" -o "$out/api" >/dev/null
 node bench/top-frames.mjs "$out/api.speedscope.json" 30
 echo "machine: $(machine)"

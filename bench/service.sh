@@ -86,7 +86,7 @@ for run in $(seq 1 $RUNS); do
            ($N - $N / 2) * 1000.0 / ((select max(t) from f) - (select t from f where r = $N / 2))")
   cold_rates+=("$cold"); warm_rates+=("$warm")
   worker_rss=0
-  for p in "${worker_pids[@]}"; do worker_rss=$(( $(peak_rss "$p") > worker_rss ? $(peak_rss "$p") : worker_rss )); kill "$p"; wait "$p" 2>/dev/null || true; done
+  for p in "${worker_pids[@]}"; do rss=$(peak_rss "$p"); worker_rss=$(( rss > worker_rss ? rss : worker_rss )); kill "$p"; wait "$p" 2>/dev/null || true; done
   for g in "${worker_gc_watchers[@]}"; do wait "$g" 2>/dev/null || true; done; worker_gc_watchers=()
   worker_gcs=$(for w in $(seq 1 "$WORKERS"); do gc_summary "$work/worker-gc$run-$w.csv"; echo; done | paste -sd';')
 

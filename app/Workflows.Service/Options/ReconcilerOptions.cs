@@ -20,7 +20,7 @@ public sealed class ReconcilerOptions
     /// At most this many of the oldest waiting executions are checked (and re-enqueued) per pass. A pass's cost follows
     /// it: with 112,000 executions waiting, checking all of them every 10 s took ~0.66 s of CPU and cut the API's
     /// throughput by a third for a second. Losses behind more than this many older, still-held executions are found
-    /// as the workers drain the backlog; after a pass that re-enqueued anything the next runs at once.
+    /// as the workers drain the backlog; after a pass that re-enqueued anything from a full set the next runs at once.
     /// </summary>
     public int MaxCandidatesPerPass { get; set; } = 10_000;
 
