@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
@@ -27,32 +29,46 @@ public static class JsonBody
         var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
         if (request.ContentLength > limit) return (null, TooLarge(limit));
 
-        byte[] body;
+        var reader = request.BodyReader;
+        ReadOnlySequence<byte> body;
         try
         {
-            body = await ReadBoundedAsync(request.Body, limit, request.HttpContext.RequestAborted);
+            body = await ReadBoundedAsync(reader, limit, request.HttpContext.RequestAborted);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, TooLarge(limit));
         }
-        catch (InvalidDataException)
+        if (body.Length > limit)
         {
+            reader.AdvanceTo(body.End);
             return (null, TooLarge(limit));
         }
 
-        if (body.Length == 0)
+        try
+        {
+            return Parse<T>(body, request.ContentType, optional);
+        }
+        finally
+        {
+            reader.AdvanceTo(body.End); // the pipe's buffers go back to its pool: no copy of the body per request
+        }
+    }
+
+    private static (T? Value, IResult? Problem) Parse<T>(ReadOnlySequence<byte> body, string? contentType, bool optional) where T : class
+    {
+        if (body.IsEmpty)
         {
             return optional ? (null, null)
                 : (null, Results.Problem(statusCode: 400, title: "Request body required", detail: "Send a JSON document in the request body."));
         }
-        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             return (null, Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the body as application/json."));
 
         try
         {
             CheckStrings(body);
-            var value = JsonSerializer.Deserialize<T>(body, StrictOptions);
+            var value = Deserialize<T>(body);
             return value is null
                 ? (null, Results.Problem(statusCode: 400, title: "Invalid JSON", detail: "The body must be a JSON object, not null."))
                 : (value, null);
@@ -66,11 +82,30 @@ public static class JsonBody
         }
     }
 
+    /// <summary>From one span: the serializer's errors then name the path inside the document (from a reader over a
+    /// sequence it reports a truncated document at "$"). A body the pipe holds in several segments is copied to a
+    /// pooled buffer first.</summary>
+    private static T? Deserialize<T>(ReadOnlySequence<byte> body)
+    {
+        if (body.IsSingleSegment) return JsonSerializer.Deserialize<T>(body.FirstSpan, StrictOptions);
+        var length = checked((int)body.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            body.CopyTo(rented);
+            return JsonSerializer.Deserialize<T>(rented.AsSpan(0, length), StrictOptions);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     /// <summary>
     /// Decodes every string once. Bodies bound to JsonNode keep strings undecoded, so invalid text (a lone UTF-16
     /// surrogate escape such as "\ud800") would otherwise surface later, as a 500 when the item is stored.
     /// </summary>
-    private static void CheckStrings(byte[] body)
+    private static void CheckStrings(ReadOnlySequence<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         var path = new List<(string? Name, int Index)>(); // Index -1: an object frame
@@ -104,17 +139,18 @@ public static class JsonBody
             "$" + string.Concat(frames.Select(f => f.Index >= 0 ? $"[{f.Index - 1}]" : f.Name is null ? "" : "." + f.Name));
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken ct)
+    /// <summary>
+    /// Reads until the body ends or passes the limit, leaving it in the pipe (the caller advances past it). The result
+    /// is longer than the limit when the body is over it.
+    /// </summary>
+    private static async Task<ReadOnlySequence<byte>> ReadBoundedAsync(PipeReader reader, long limit, CancellationToken ct)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        while (true)
         {
-            if (buffer.Length + read > limit) throw new InvalidDataException("Body over the limit.");
-            buffer.Write(chunk, 0, read);
+            var result = await reader.ReadAsync(ct);
+            if (result.IsCompleted || result.IsCanceled || result.Buffer.Length > limit) return result.Buffer;
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End); // nothing consumed yet: wait for more
         }
-        return buffer.ToArray();
     }
 
     private static IResult TooLarge(long limit) =>

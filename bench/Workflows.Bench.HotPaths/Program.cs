@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using Workflows.Bench.HotPaths;
+
+BenchmarkSwitcher.FromAssembly(typeof(GuardBenchmarks).Assembly).Run(args);
