@@ -35,7 +35,7 @@ public sealed class ExceptionMapping(IProblemDetailsService problems, ILogger<Ex
             if (exception is Resilience.DependencyUnavailableException unavailable)
             {
                 retryAfter = Math.Max(1, (int)Math.Ceiling(unavailable.RetryAfter.TotalSeconds));
-                if (unavailable.InnerException is not Polly.CircuitBreaker.BrokenCircuitException)
+                if (!unavailable.Refused)
                     logger.LogWarning(exception, "Dependency unavailable while serving {Path}", context.Request.Path);
             }
             else
