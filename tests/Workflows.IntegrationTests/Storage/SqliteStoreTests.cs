@@ -90,6 +90,30 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
             Assert.NotNull(await ((IExecutionStore)store).GetAsync(e.Id, Ct));
     }
 
+    [Fact]
+    public async Task Statements_past_the_prepared_bound_run_once_and_the_prepared_ones_keep_working()
+    {
+        // Lease renewals have one statement text per count of ids: 80 counts pass the group commit's bound of 64.
+        var store = new SqliteStore(Path.Combine(_dir.Path, "prepared.db"));
+        await store.InitializeAsync(Ct);
+        var now = DateTimeOffset.UtcNow;
+        var ids = new List<string>();
+        for (var i = 0; i < 80; i++)
+        {
+            var execution = TestData.Execution("wf_1");
+            await store.InsertAsync(execution, Ct);
+            Assert.IsType<StartAttempt.Started>(await store.TryStartAsync(execution.Id, "w", now, now.AddSeconds(1), 3, Ct));
+            ids.Add(execution.Id);
+        }
+        Assert.True(WriteSession.MaxPrepared < ids.Count);
+        for (var n = 1; n <= ids.Count; n++) await store.RenewLeasesAsync("w", ids.Take(n).ToList(), now.AddHours(1), Ct);
+
+        Assert.Empty(await store.ListRecoverableAsync(now, now.AddSeconds(2), null, 100, Ct)); // every lease was renewed
+        var late = TestData.Execution("wf_1");
+        await store.InsertAsync(late, Ct); // the prepared INSERT still works after the one-off statements
+        Assert.NotNull(await ((IExecutionStore)store).GetAsync(late.Id, Ct));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

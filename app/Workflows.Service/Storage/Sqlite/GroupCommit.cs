@@ -12,7 +12,7 @@ namespace Workflows.Service.Storage.Sqlite;
 /// file (the local platform: 3 APIs and 2 workers) each write used to take the cross-process lock once, and POST
 /// execute's p95 grew to 276 ms server-side at 150 executions/s.
 /// </summary>
-internal sealed class GroupCommit(Func<CancellationToken, Task<SqliteConnection>> open) : IDisposable
+internal sealed class GroupCommit(Func<CancellationToken, Task<WriteSession>> open) : IDisposable
 {
     /// <summary>At most this many writes per transaction, so one batch never holds the lock for long.</summary>
     public const int MaxBatch = 256;
@@ -21,7 +21,7 @@ internal sealed class GroupCommit(Func<CancellationToken, Task<SqliteConnection>
     private Task? _running;
     private readonly Lock _start = new();
 
-    public Task<T> RunAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    public Task<T> RunAsync<T>(Func<WriteSession, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         var write = new Write<T>(work, ct);
         if (!_queue.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(SqliteStore));
@@ -38,32 +38,52 @@ internal sealed class GroupCommit(Func<CancellationToken, Task<SqliteConnection>
     private async Task LoopAsync()
     {
         var batch = new List<IWrite>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        WriteSession? session = null; // kept open between batches; opened afresh after a batch failed
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var w))
-                if (!w.Canceled) batch.Add(w);
-            if (batch.Count == 0) continue;
-            try
+            while (await _queue.Reader.WaitToReadAsync())
             {
-                await using var db = await open(CancellationToken.None);
-                await using var tx = db.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
-                for (var i = 0; i < batch.Count; i++)
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var w))
+                    if (!w.Canceled) batch.Add(w);
+                if (batch.Count == 0) continue;
+                try
                 {
-                    var name = "w" + i;
-                    tx.Save(name);
-                    if (await batch[i].RunAsync(db)) tx.Release(name);
-                    else { tx.Rollback(name); tx.Release(name); }
+                    session ??= await open(CancellationToken.None);
+                    session.Begin();
+                    foreach (var write in batch)
+                    {
+                        await session.SavepointAsync(CancellationToken.None);
+                        if (await write.RunAsync(session)) await session.ReleaseAsync(CancellationToken.None);
+                        else
+                        {
+                            await session.ForgetStatementsAsync();
+                            await session.RollbackToAsync(CancellationToken.None);
+                            await session.ReleaseAsync(CancellationToken.None);
+                        }
+                    }
+                    await session.CommitAsync();
+                    foreach (var w in batch) w.Complete();
                 }
-                await tx.CommitAsync();
-                foreach (var w in batch) w.Complete();
-            }
-            catch (Exception e)
-            {
-                // Nothing of this batch was committed: every write in it fails with the cause.
-                foreach (var w in batch) w.Fail(e);
+                catch (Exception e)
+                {
+                    // Nothing of this batch was committed: every write in it fails with the cause.
+                    foreach (var w in batch) w.Fail(e);
+                    if (session is not null) await DisposeQuietlyAsync(session);
+                    session = null;
+                }
             }
         }
+        finally
+        {
+            if (session is not null) await DisposeQuietlyAsync(session);
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(WriteSession session)
+    {
+        try { await session.DisposeAsync(); }
+        catch (SqliteException) { /* the connection is gone with whatever broke the batch */ }
     }
 
     public void Dispose() => _queue.Writer.TryComplete();
@@ -72,12 +92,12 @@ internal sealed class GroupCommit(Func<CancellationToken, Task<SqliteConnection>
     {
         bool Canceled { get; }
         /// <summary>Runs the write; false when it threw (its savepoint is rolled back and it fails on its own).</summary>
-        Task<bool> RunAsync(SqliteConnection db);
+        Task<bool> RunAsync(WriteSession db);
         void Complete();
         void Fail(Exception e);
     }
 
-    private sealed class Write<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken ct) : IWrite
+    private sealed class Write<T>(Func<WriteSession, CancellationToken, Task<T>> work, CancellationToken ct) : IWrite
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _value;
@@ -95,7 +115,7 @@ internal sealed class GroupCommit(Func<CancellationToken, Task<SqliteConnection>
             }
         }
 
-        public async Task<bool> RunAsync(SqliteConnection db)
+        public async Task<bool> RunAsync(WriteSession db)
         {
             try
             {

@@ -78,7 +78,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     {
         try
         {
-            return await ExecuteAsync(db, """
+            return await db.ExecuteAsync("""
                 INSERT INTO workflows (id, name, owner, active, version, created_at, updated_at, document)
                 VALUES ($id, $name, $owner, $active, $version, $created, $updated, $doc)
                 """, ct, WorkflowParameters(workflow));
@@ -98,19 +98,19 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     public Task<Workflow?> UpdateAsync(Workflow workflow, long expectedVersion, CancellationToken ct) => _writes.RunAsync<Workflow?>(async (db, ct) =>
     {
         var stored = workflow with { Version = expectedVersion + 1 };
-        var changed = await ExecuteAsync(db, """
+        var changed = await db.ExecuteAsync("""
             UPDATE workflows SET name = $name, owner = $owner, active = $active, version = $version,
                 updated_at = $updated, document = $doc
             WHERE id = $id AND version = $expected
             """, ct, [.. WorkflowParameters(stored), ("$expected", expectedVersion)]);
         if (changed == 1) return stored;
 
-        var current = await ReadOneAsync<Workflow>(db, "SELECT document FROM workflows WHERE id = $id", ct, ("$id", workflow.Id));
+        var current = await db.ReadOneAsync<Workflow>("SELECT document FROM workflows WHERE id = $id", ct, ("$id", workflow.Id));
         return current is null ? null : throw new VersionConflictException(workflow.Id, expectedVersion, current.Version);
     }, ct);
 
     Task<bool> IWorkflowStore.DeleteAsync(string id, CancellationToken ct) =>
-        _writes.RunAsync(async (db, ct) => await ExecuteAsync(db, "DELETE FROM workflows WHERE id = $id", ct, ("$id", id)) == 1, ct);
+        _writes.RunAsync(async (db, ct) => await db.ExecuteAsync("DELETE FROM workflows WHERE id = $id", ct, ("$id", id)) == 1, ct);
 
     public async Task<Page<Workflow>> ListAsync(WorkflowQuery query, CancellationToken ct)
     {
@@ -141,7 +141,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     {
         try
         {
-            return await ExecuteAsync(db, """
+            return await db.ExecuteAsync("""
                 INSERT INTO executions (id, workflow_id, status, queued_at, started_at, finished_at, document)
                 VALUES ($id, $workflow, $status, $queued, $started, $finished, $doc)
                 """, ct, ExecutionParameters(execution));
@@ -162,7 +162,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     public Task<StartAttempt> TryStartAsync(string id, string worker, DateTimeOffset now, DateTimeOffset leaseUntil, int maxAttempts, CancellationToken ct) =>
         _writes.RunAsync<StartAttempt>(async (db, ct) =>
     {
-        await using var read = Command(db, "SELECT document, lease_owner, lease_expires_at FROM executions WHERE id = $id", ("$id", id));
+        var read = db.Command("SELECT document, lease_owner, lease_expires_at FROM executions WHERE id = $id", ("$id", id));
         Execution? current = null;
         string? owner = null;
         long? expires = null;
@@ -181,7 +181,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
         if (current.Attempts >= maxAttempts) return new StartAttempt.Exhausted(current);
 
         var next = current with { Status = ExecutionStatus.Running, StartedAt = now, Attempts = current.Attempts + 1, Worker = worker };
-        await using var write = Command(db, """
+        var write = db.Command("""
             UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc,
                 lease_owner = $owner, lease_expires_at = $until
             WHERE id = $id
@@ -194,7 +194,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     {
         if (ids.Count == 0) return;
         var names = ids.Select((_, i) => "$i" + i).ToArray();
-        await _writes.RunAsync((db, ct) => ExecuteAsync(db, $"""
+        await _writes.RunAsync((db, ct) => db.ExecuteAsync($"""
             UPDATE executions SET lease_expires_at = $until
             WHERE status = 'running' AND lease_owner = $owner AND id IN ({string.Join(", ", names)})
             """, ct, [("$until", leaseUntil.ToUnixTimeMilliseconds()), ("$owner", worker), .. ids.Select((id, i) => (names[i], (object?)id))]), ct);
@@ -226,12 +226,12 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     /// <summary>Read, check not terminal, write: inside the group commit's IMMEDIATE transaction.</summary>
     private Task<Execution?> TryTransitionAsync(string id, Func<Execution, Execution> change, CancellationToken ct) => _writes.RunAsync(async (db, ct) =>
     {
-        await using var read = Command(db, "SELECT document FROM executions WHERE id = $id", ("$id", id));
+        var read = db.Command("SELECT document FROM executions WHERE id = $id", ("$id", id));
         var current = await read.ExecuteScalarAsync(ct) is string json ? StoredDocuments.Deserialize<Execution>(json) : null;
         if (current is null || current.Status.IsTerminal()) return null;
 
         var next = change(current);
-        await using var write = Command(db, """
+        var write = db.Command("""
             UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc WHERE id = $id
             """, ExecutionParameters(next));
         await write.ExecuteNonQueryAsync(ct);
@@ -239,13 +239,13 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
     }, ct);
 
     public Task<bool> TryCompleteAsync(Execution terminal, CancellationToken ct) => _writes.RunAsync(async (db, ct) =>
-        await ExecuteAsync(db, """
+        await db.ExecuteAsync("""
             UPDATE executions SET status = $status, started_at = $started, finished_at = $finished, document = $doc
             WHERE id = $id AND status IN ('queued', 'running')
             """, ct, ExecutionParameters(terminal)) == 1, ct);
 
     Task<bool> IExecutionStore.DeleteAsync(string id, CancellationToken ct) =>
-        _writes.RunAsync(async (db, ct) => await ExecuteAsync(db, "DELETE FROM executions WHERE id = $id", ct, ("$id", id)) == 1, ct);
+        _writes.RunAsync(async (db, ct) => await db.ExecuteAsync("DELETE FROM executions WHERE id = $id", ct, ("$id", id)) == 1, ct);
 
     public async Task<Page<Execution>> ListByWorkflowAsync(string workflowId, PageRequest page, CancellationToken ct)
     {
@@ -271,7 +271,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
 
     // The upsert's WHERE keeps a live lease of another holder: then nothing changes.
     public Task<bool> TryAcquireAsync(string name, string holder, DateTimeOffset now, DateTimeOffset until, CancellationToken ct) =>
-        _writes.RunAsync(async (db, ct) => await ExecuteAsync(db, """
+        _writes.RunAsync(async (db, ct) => await db.ExecuteAsync("""
             INSERT INTO leases (name, holder, expires_at) VALUES ($name, $holder, $until)
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE leases.holder = excluded.holder OR leases.expires_at < $now
@@ -300,8 +300,8 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
         return db;
     }
 
-    /// <summary>A connection for the group commit's batches.</summary>
-    private async Task<SqliteConnection> OpenForWritingAsync(CancellationToken ct)
+    /// <summary>The group commit's connection (see <see cref="WriteSession"/>).</summary>
+    private async Task<WriteSession> OpenForWritingAsync(CancellationToken ct)
     {
         var db = await OpenAsync(ct);
         // WAL + NORMAL: durable across process crashes; the last commits can be lost only on power loss.
@@ -309,7 +309,7 @@ public sealed class SqliteStore : IWorkflowStore, IExecutionStore, ILeaseStore, 
         // without it Microsoft.Data.Sqlite retries every 150 ms (POST execute p50 went from 102 ms to a few ms with
         // three API and two worker processes on one file).
         await ExecuteAsync(db, "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;", ct);
-        return db;
+        return new WriteSession(db);
     }
 
     public void Dispose() => _writes.Dispose();
