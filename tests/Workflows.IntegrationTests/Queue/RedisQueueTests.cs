@@ -60,6 +60,27 @@ public sealed class RedisQueueTests(RedisServer redis) : IClassFixture<RedisServ
     }
 
     [Fact]
+    public async Task An_idle_worker_is_woken_by_new_work_not_by_its_poll()
+    {
+        // A poll of a minute: only the wake-up notification can start these executions within the wait below.
+        await using var factory = await StartAsync("all", new() { ["Queue:PollIntervalMilliseconds"] = "60000" });
+        var client = factory.Client();
+        var workflow = await CreateWorkflowAsync(client, DoublingWorkflow);
+        for (var burst = 0; burst < 3; burst++)
+        {
+            await Task.Delay(300); // the worker has read everything and waits
+            var ids = new List<string>();
+            for (var i = 0; i < 1 + burst * 10; i++)
+            {
+                var r = await client.PostAsync($"/api/workflows/{workflow.Id}/execute", JsonBody("""{"input": {"n": 1}}"""));
+                ids.Add((await r.Content.ReadFromJsonAsync<JsonObject>())!["executionId"]!.GetValue<string>());
+            }
+            foreach (var id in ids)
+                Assert.Equal(ExecutionStatus.Succeeded, (await WaitForTerminalAsync(client, id, TimeSpan.FromSeconds(15))).Status);
+        }
+    }
+
+    [Fact]
     public async Task Over_the_backlog_limit_execute_answers_503_and_stores_nothing()
     {
         await using var factory = await StartAsync("api", new() { ["Queue:MaxBacklog"] = "3", ["Queue:RetryAfterSeconds"] = "7" });

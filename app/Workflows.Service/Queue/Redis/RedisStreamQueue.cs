@@ -8,13 +8,14 @@ namespace Workflows.Service.Queue.Redis;
 /// <summary>
 /// The <c>queue</c> execution mode's producer side: one Redis Stream read by a consumer group. The backlog is the
 /// group's lag (entries not yet delivered) plus its pending entries (delivered, not acknowledged), from XINFO GROUPS.
-/// After each XADD a notification on a pub/sub channel wakes idle workers at once.
+/// After XADDs a notification on a pub/sub channel wakes idle workers (at most one per 2 ms, see WakePublisher).
 /// </summary>
 public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<QueueOptions> options) : IExecutionQueue, ICancellationBroadcaster
 {
     public const string ExecutionIdField = "executionId";
 
     private readonly QueueOptions _options = options.Value;
+    private readonly WakePublisher _wake = new(redis, WakeChannel(options.Value));
 
     public static RedisChannel WakeChannel(QueueOptions o) => RedisChannel.Literal(o.StreamKey + ":wake");
     public static RedisChannel CancelChannel(QueueOptions o) => RedisChannel.Literal(o.StreamKey + ":cancel");
@@ -63,8 +64,7 @@ public sealed class RedisStreamQueue(IConnectionMultiplexer redis, IOptions<Queu
         var db = redis.GetDatabase();
         await db.StreamAddAsync(_options.StreamKey, ExecutionIdField, executionId);
         Interlocked.Increment(ref _publishedSinceReading); // counted until the next backlog reading
-        // Best effort: a lost wake-up costs one poll interval, not the execution.
-        _ = redis.GetSubscriber().PublishAsync(WakeChannel(_options), executionId, CommandFlags.FireAndForget);
+        _wake.Request();
     }
 
     public async Task BroadcastAsync(string executionId, CancellationToken ct) =>

@@ -107,7 +107,8 @@ public sealed class RedisStreamWorker(
 
     private void Wake()
     {
-        try { _wake.Release(); } catch (SemaphoreFullException) { /* already awake */ }
+        if (_wake.CurrentCount > 0) return; // already awake (checked first: an exception per message cost the busy worker)
+        try { _wake.Release(); } catch (SemaphoreFullException) { /* woken meanwhile */ }
     }
 
     private async Task OnRedisFailureAsync(IDatabase db, Exception e, string what, CancellationToken ct)
