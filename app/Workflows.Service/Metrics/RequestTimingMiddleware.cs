@@ -24,8 +24,11 @@ public sealed class RequestTimingMiddleware(RequestDelegate next, SignalRecorder
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             recorder.RecordResponse(elapsed.TotalMilliseconds);
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
-            detector.Observe(BottleneckDetector.Api, $"{context.Request.Method} {route}", elapsed);
+            if (elapsed.TotalMilliseconds > detector.ThresholdMilliseconds(BottleneckDetector.Api)) // the name only for slow ones
+            {
+                var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
+                detector.Observe(BottleneckDetector.Api, $"{context.Request.Method} {route}", elapsed);
+            }
         }
     }
 }
