@@ -91,6 +91,38 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
     }
 
     [Fact]
+    public async Task Prepared_statements_bind_each_write_s_own_values_nulls_included()
+    {
+        // The group commit reuses one prepared command per statement: a NULL bound once must not stick to the next write.
+        var path = Path.Combine(_dir.Path, "bind.db");
+        var store = new SqliteStore(path);
+        await store.InitializeAsync(Ct);
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        var finished = TestData.Execution("wf_1");
+        var waiting = TestData.Execution("wf_1");
+        foreach (var e in new[] { finished, waiting }) await store.InsertAsync(e, Ct);
+        Assert.IsType<StartAttempt.Started>(await store.TryStartAsync(finished.Id, "w", now, now.AddSeconds(30), 3, Ct));
+        var started = (await ((IExecutionStore)store).GetAsync(finished.Id, Ct))!;
+        Assert.True(await store.TryCompleteAsync(started with { Status = Workflows.Core.Domain.ExecutionStatus.Succeeded, FinishedAt = now.AddSeconds(1) }, Ct));
+        var another = TestData.Execution("wf_1");
+        await store.InsertAsync(another, Ct); // the INSERT again, after values of other types went through other statements
+
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await db.OpenAsync(Ct);
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT id, status, started_at, finished_at, lease_owner FROM executions ORDER BY id";
+        var rows = new Dictionary<string, (string Status, long? Started, long? Finished, string? Owner)>();
+        await using (var reader = await cmd.ExecuteReaderAsync(Ct))
+            while (await reader.ReadAsync(Ct))
+                rows[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+
+        Assert.Equal(("succeeded", now.ToUnixTimeMilliseconds(), now.AddSeconds(1).ToUnixTimeMilliseconds(), "w"), rows[finished.Id]);
+        Assert.Equal(("queued", (long?)null, (long?)null, (string?)null), rows[waiting.Id]);
+        Assert.Equal(("queued", (long?)null, (long?)null, (string?)null), rows[another.Id]);
+    }
+
+    [Fact]
     public async Task Statements_past_the_prepared_bound_run_once_and_the_prepared_ones_keep_working()
     {
         // Lease renewals have one statement text per count of ids: 80 counts pass the group commit's bound of 64.
