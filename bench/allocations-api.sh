@@ -18,13 +18,7 @@ echo "== publishing the service and the trace reader"
 dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet
 dotnet publish bench/Workflows.Bench.Allocations -c Release -o "$work/reader" -p:UseAppHost=false --nologo -v quiet
 start_redis
-api_port=$(free_port)
-service_env api "$api_port" dotnet "$work/app/Workflows.Service.dll" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
-wait_healthy "$api_port"
-base="http://127.0.0.1:$api_port"
-wf=$(create_workflows "$base")
-if [ "$WHAT" = get ]; then args=(-H "X-Api-Key: $KEY" "$base/api/workflows")
-else args=(-m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute"); fi
+api_under_load "$WHAT" "$work/app/Workflows.Service.dll"
 echo "== $WARM s of warm-up load (JIT tiering)"
 hey -z "${WARM}s" -c 25 "${args[@]}" >/dev/null
 

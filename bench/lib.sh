@@ -37,6 +37,19 @@ service_env() {
 # wait_healthy PORT: until /api/health answers (30 s); fails otherwise.
 wait_healthy() { for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "the service on port $1 did not start" >&2; return 1; }
 
+# api_under_load WHAT DLL: the API role of the published service DLL on a free port (Redis must be started), the bench
+# workflow created, and the hey arguments of its load: WHAT = post (execute the workflow) or get (the list). Sets
+# api_pid, base and args.
+api_under_load() {
+  local port; port=$(free_port)
+  service_env api "$port" dotnet "$2" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
+  wait_healthy "$port"
+  base="http://127.0.0.1:$port"
+  local wf; wf=$(create_workflows "$base")
+  if [ "$1" = get ]; then args=(-H "X-Api-Key: $KEY" "$base/api/workflows")
+  else args=(-m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute"); fi
+}
+
 # create_workflows BASE [others=0]: the bench workflow (one `set` node with one expression; its id is printed) and
 # OTHERS more, so the list has their size.
 create_workflows() {

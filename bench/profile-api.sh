@@ -14,13 +14,7 @@ need_tools redis-server hey jq
 echo "== publishing"
 dotnet publish app/Workflows.Service/Workflows.Service.csproj -c Release -o "$work/app" -p:UseAppHost=false --nologo -v quiet
 start_redis
-api_port=$(free_port)
-service_env api "$api_port" dotnet "$work/app/Workflows.Service.dll" >"$work/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
-wait_healthy "$api_port"
-base="http://127.0.0.1:$api_port"
-wf=$(create_workflows "$base")
-if [ "$WHAT" = get ]; then args=(-H "X-Api-Key: $KEY" "$base/api/workflows")
-else args=(-m POST -H "X-Api-Key: $KEY" -T application/json -d '{"input":{"n":21}}' "$base/api/workflows/$wf/execute"); fi
+api_under_load "$WHAT" "$work/app/Workflows.Service.dll"
 hey -z 3s -c "$CONNS" "${args[@]}" >/dev/null # warm-up (JIT, pools)
 # The trace attaches for the load's duration (ending with the rundown that names the methods), then detaches.
 dotnet-trace collect -p "$api_pid" --profile dotnet-sampled-thread-time,gc-collect -o "$out/api.nettrace" \

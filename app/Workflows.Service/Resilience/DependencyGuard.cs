@@ -120,8 +120,9 @@ public sealed class DependencyGuard
             }
             else if (_state == State.Closed)
             {
-                ref var bucket = ref _window[now / _bucketTicks % Buckets];
-                if (bucket.Start != now / _bucketTicks) bucket = (now / _bucketTicks, 0, 0);
+                var tick = now / _bucketTicks;
+                ref var bucket = ref _window[tick % Buckets];
+                if (bucket.Start != tick) bucket = (tick, 0, 0);
                 bucket.Calls++;
                 if (failure is not null)
                 {
@@ -129,7 +130,7 @@ public sealed class DependencyGuard
                     int calls = 0, failures = 0;
                     foreach (var b in _window)
                     {
-                        if (b.Start <= now / _bucketTicks - Buckets) continue; // older than the sampling window
+                        if (b.Start <= tick - Buckets) continue; // older than the sampling window
                         calls += b.Calls;
                         failures += b.Failures;
                     }

@@ -53,13 +53,13 @@ internal sealed class GroupCommit(Func<CancellationToken, Task<WriteSession>> op
                     session.Begin();
                     foreach (var write in batch)
                     {
-                        await session.SavepointAsync(CancellationToken.None);
-                        if (await write.RunAsync(session)) await session.ReleaseAsync(CancellationToken.None);
+                        await session.SavepointAsync();
+                        if (await write.RunAsync(session)) await session.ReleaseAsync();
                         else
                         {
                             await session.ForgetStatementsAsync();
-                            await session.RollbackToAsync(CancellationToken.None);
-                            await session.ReleaseAsync(CancellationToken.None);
+                            await session.RollbackToAsync();
+                            await session.ReleaseAsync();
                         }
                     }
                     await session.CommitAsync();

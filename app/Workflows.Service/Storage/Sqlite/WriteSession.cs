@@ -19,7 +19,7 @@ internal sealed class WriteSession(SqliteConnection db) : IAsyncDisposable
     private SqliteTransaction? _transaction;
 
     /// <summary>The batch's IMMEDIATE transaction: takes the write lock at once (BEGIN IMMEDIATE).</summary>
-    public SqliteTransaction Begin() => _transaction = db.BeginTransaction(deferred: false);
+    public void Begin() => _transaction = db.BeginTransaction(deferred: false);
 
     public async Task CommitAsync()
     {
@@ -28,7 +28,7 @@ internal sealed class WriteSession(SqliteConnection db) : IAsyncDisposable
     }
 
     /// <summary>Rolls the batch back (if it is still open) and drops one-off commands.</summary>
-    public async Task EndBatchAsync()
+    private async Task EndBatchAsync()
     {
         if (_transaction is not null) await _transaction.DisposeAsync(); // rolls back unless committed
         _transaction = null;
@@ -36,9 +36,10 @@ internal sealed class WriteSession(SqliteConnection db) : IAsyncDisposable
         _oneOff.Clear();
     }
 
-    public Task SavepointAsync(CancellationToken ct) => ExecuteAsync("SAVEPOINT w", ct);
-    public Task ReleaseAsync(CancellationToken ct) => ExecuteAsync("RELEASE w", ct);
-    public Task RollbackToAsync(CancellationToken ct) => ExecuteAsync("ROLLBACK TO w", ct);
+    // One write's savepoint: each is released before the next begins, so one name serves them all.
+    public Task SavepointAsync() => ExecuteAsync("SAVEPOINT w", CancellationToken.None);
+    public Task ReleaseAsync() => ExecuteAsync("RELEASE w", CancellationToken.None);
+    public Task RollbackToAsync() => ExecuteAsync("ROLLBACK TO w", CancellationToken.None);
 
     /// <summary>The prepared command for this text with these parameter values.</summary>
     public SqliteCommand Command(string sql, params (string Name, object? Value)[] args)
